@@ -1,0 +1,82 @@
+"""Valid rows of each model, to be bent one field at a time by the tests."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from marketdata.models import MarketData, StockMetadata
+from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
+
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def bar(**fields):
+    values = {
+        "time": dt.datetime(2024, 3, 4, tzinfo=KST),
+        "symbol": "005930",
+        "interval_type": "1d",
+        "open": Decimal("72000"),
+        "high": Decimal("73000"),
+        "low": Decimal("71500"),
+        "close": Decimal("72800"),
+        "volume": 12_000_000,
+    }
+    return MarketData(**(values | fields))
+
+
+def stock(**fields):
+    values = {
+        "symbol": "005930",
+        "name": "삼성전자",
+        "name_en": "Samsung Electronics",
+        "market": "KOSPI",
+    }
+    return StockMetadata(**(values | fields))
+
+
+def trade(**fields):
+    values = {
+        "symbol": "005930",
+        "side": "BUY",
+        "quantity": 10,
+        "price": Decimal("72000"),
+        "commission": Decimal("108"),
+        "tax": Decimal("0"),
+        "strategy": "momentum",
+        "executed_at": timezone.now(),
+    }
+    return Trade(**(values | fields))
+
+
+def position(**fields):
+    values = {"symbol": "005930", "quantity": 10, "average_price": Decimal("72000")}
+    return Position(**(values | fields))
+
+
+def performance(**fields):
+    values = {
+        "strategy": "momentum",
+        "date": dt.date(2024, 3, 4),
+        "daily_return": Decimal("0.0012"),
+        "pnl": Decimal("120000"),
+        "trade_count": 4,
+        "win_rate": Decimal("0.5"),
+        "max_drawdown": Decimal("0.02"),
+    }
+    return StrategyPerformance(**(values | fields))
+
+
+def risk(**fields):
+    values = {
+        "timestamp": timezone.now(),
+        "portfolio_value": Decimal("100000000"),
+        "var_95": Decimal("1500000"),
+        "var_99": Decimal("2300000"),
+    }
+    return RiskMetric(**(values | fields))
+
+
+def log(**fields):
+    values = {"level": "INFO", "component": "collector", "message": "connected"}
+    return SystemLog(**(values | fields))

@@ -1,0 +1,122 @@
+"""Each integrity rule is a named database constraint: the database itself says no."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from marketdata.models import MarketData
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+VIOLATIONS = [
+    (factories.bar, {"low": -1}, "market_data_low_positive"),
+    (factories.bar, {"low": 0}, "market_data_low_positive"),
+    (
+        factories.bar,
+        {"high": 71000, "low": 71500, "open": 71000, "close": 71000},
+        "market_data_high_gte_low",
+    ),
+    (factories.bar, {"open": 73500}, "market_data_high_gte_open_close"),
+    (factories.bar, {"close": 73100}, "market_data_high_gte_open_close"),
+    (factories.bar, {"open": 71000}, "market_data_low_lte_open_close"),
+    (factories.bar, {"close": 71400}, "market_data_low_lte_open_close"),
+    (factories.bar, {"volume": -1}, "market_data_volume_nonneg"),
+    (factories.bar, {"interval_type": "2h"}, "market_data_interval_known"),
+    (factories.bar, {"symbol": "5930"}, "market_data_symbol_krx"),
+    (factories.stock, {"symbol": "AAPL"}, "stock_metadata_symbol_krx"),
+    (factories.stock, {"market": "NASDAQ"}, "stock_metadata_market_known"),
+    (factories.stock, {"market_cap": -1}, "stock_metadata_market_cap_nonneg"),
+    (factories.stock, {"listed_shares": -1}, "stock_metadata_listed_shares_nonneg"),
+    (factories.trade, {"side": "HOLD"}, "trades_side_valid"),
+    (factories.trade, {"quantity": 0}, "trades_quantity_positive"),
+    (factories.trade, {"price": 0}, "trades_price_positive"),
+    (factories.trade, {"commission": -1}, "trades_commission_nonneg"),
+    (factories.trade, {"tax": -1}, "trades_tax_nonneg"),
+    (factories.trade, {"symbol": "00593O"}, "trades_symbol_krx"),
+    (factories.position, {"quantity": -5}, "positions_quantity_nonneg"),
+    (factories.position, {"average_price": -1}, "positions_average_price_nonneg"),
+    (factories.position, {"last_price": 0}, "positions_last_price_positive"),
+    (factories.position, {"symbol": "12345"}, "positions_symbol_krx"),
+    (factories.performance, {"trade_count": -1}, "strategy_performance_trade_count_nonneg"),
+    (factories.performance, {"win_rate": "1.5"}, "strategy_performance_win_rate_fraction"),
+    (factories.performance, {"max_drawdown": "-0.1"}, "strategy_performance_max_drawdown_fraction"),
+    (factories.risk, {"portfolio_value": -1}, "risk_metrics_portfolio_value_nonneg"),
+    (factories.risk, {"gross_exposure": -1}, "risk_metrics_gross_exposure_nonneg"),
+    (factories.risk, {"var_99": 1000}, "risk_metrics_var_ordered"),
+    (factories.risk, {"max_drawdown": 2}, "risk_metrics_max_drawdown_fraction"),
+    (factories.log, {"level": "TRACE"}, "system_logs_level_valid"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "bad", "constraint"), VIOLATIONS, ids=[v[2] + str(sorted(v[1])) for v in VIOLATIONS]
+)
+def test_the_database_rejects_a_row_breaking(make, bad, constraint):
+    make().save()  # the valid row is accepted
+    type(make()).objects.all().delete()
+
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        make(**bad).save()
+
+    assert constraint in str(caught.value)
+
+
+def test_every_check_constraint_has_a_test():
+    from django.apps import apps
+
+    declared = {
+        c.name
+        for app in ("marketdata", "trading")
+        for model in apps.get_app_config(app).get_models()
+        for c in model._meta.constraints
+        if c.__class__.__name__ == "CheckConstraint"
+    }
+    assert declared == {constraint for _, _, constraint in VIOLATIONS}
+
+
+def test_new_style_krx_codes_with_letters_are_accepted():
+    factories.bar(symbol="0088M0").save()
+    assert MarketData.objects.filter(symbol="0088M0").count() == 1
+
+
+def test_a_second_bar_with_the_same_time_symbol_and_interval_is_rejected():
+    factories.bar().save(force_insert=True)
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        factories.bar(close=72900).save(force_insert=True)
+    assert "market_data_pkey" in str(caught.value)
+
+
+def test_the_same_time_and_symbol_at_another_interval_is_another_bar():
+    factories.bar().save(force_insert=True)
+    factories.bar(interval_type="1w").save(force_insert=True)
+    assert MarketData.objects.count() == 2
+
+
+def test_bulk_create_with_update_conflicts_upserts_on_the_composite_key():
+    factories.bar().save(force_insert=True)
+    MarketData.objects.bulk_create(
+        [
+            factories.bar(close=72900, high=73100),
+            factories.bar(time=factories.bar().time.replace(day=5)),
+        ],
+        update_conflicts=True,
+        unique_fields=["time", "symbol", "interval_type"],
+        update_fields=["open", "high", "low", "close", "volume"],
+    )
+    first = MarketData.objects.get(pk=(factories.bar().time, "005930", "1d"))
+    assert (first.close, first.high) == (72900, 73100)
+    assert MarketData.objects.count() == 2
+
+
+def test_one_strategy_has_one_performance_row_per_day():
+    factories.performance().save()
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        factories.performance(pnl=1).save()
+    assert "strategy_performance_unique_day" in str(caught.value)
+
+
+def test_one_position_per_symbol():
+    factories.position().save()
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        factories.position(quantity=3).save()
+    assert "positions_symbol_key" in str(caught.value)
