@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 
 def pytest_ignore_collect(collection_path, config):
     # tests/timescale needs the TimescaleDB test engine as the default database, so it runs
@@ -7,3 +9,13 @@ def pytest_ignore_collect(collection_path, config):
     if collection_path.name == "timescale" and os.environ.get("QB_TEST_ENGINE") != "timescaledb":
         return True
     return None
+
+
+@pytest.fixture(autouse=True)
+def plain_http_test_client(settings):
+    # Production defaults stay on in the tests, except those the test client cannot meet:
+    # it speaks plain HTTP and static files are not collected.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }

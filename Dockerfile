@@ -1,0 +1,17 @@
+# Small runtime image: wheels are built in the first stage, the second has no compilers.
+FROM python:3.11-slim AS build
+WORKDIR /app
+COPY requirements.txt .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN useradd --create-home --uid 10001 qb
+WORKDIR /app
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+COPY --chown=qb:qb . .
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
+USER qb
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn qbsite.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile -"]

@@ -1,0 +1,330 @@
+"""Demo data for a fresh back office: real KRX names, made-up but consistent numbers.
+
+Prices follow a seeded random walk on KRX tick sizes, so two runs on the same day give
+the same rows. Trades are drawn against those prices and the positions are computed from
+the trades, so every screen agrees with every other.
+"""
+
+import datetime as dt
+import math
+import random
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketdata.models import Interval, MarketData, StockMetadata
+from trading import positions
+from trading.models import Level, RiskMetric, Side, StrategyPerformance, SystemLog, Trade
+
+KST = ZoneInfo("Asia/Seoul")
+
+# symbol, Korean name, English name, market, sector, a plausible price
+STOCKS = [
+    ("005930", "삼성전자", "Samsung Electronics", "KOSPI", "반도체", 72000),
+    ("000660", "SK하이닉스", "SK hynix", "KOSPI", "반도체", 180000),
+    ("373220", "LG에너지솔루션", "LG Energy Solution", "KOSPI", "2차전지", 380000),
+    ("207940", "삼성바이오로직스", "Samsung Biologics", "KOSPI", "바이오", 800000),
+    ("005380", "현대차", "Hyundai Motor", "KOSPI", "자동차", 240000),
+    ("000270", "기아", "Kia", "KOSPI", "자동차", 100000),
+    ("068270", "셀트리온", "Celltrion", "KOSPI", "바이오", 180000),
+    ("035420", "NAVER", "NAVER", "KOSPI", "인터넷", 190000),
+    ("035720", "카카오", "Kakao", "KOSPI", "인터넷", 45000),
+    ("051910", "LG화학", "LG Chem", "KOSPI", "화학", 380000),
+    ("006400", "삼성SDI", "Samsung SDI", "KOSPI", "2차전지", 400000),
+    ("005490", "POSCO홀딩스", "POSCO Holdings", "KOSPI", "철강", 400000),
+    ("105560", "KB금융", "KB Financial Group", "KOSPI", "금융", 70000),
+    ("055550", "신한지주", "Shinhan Financial Group", "KOSPI", "금융", 45000),
+    ("028260", "삼성물산", "Samsung C&T", "KOSPI", "유통", 140000),
+    ("012330", "현대모비스", "Hyundai Mobis", "KOSPI", "자동차부품", 230000),
+    ("247540", "에코프로비엠", "Ecopro BM", "KOSDAQ", "2차전지", 250000),
+    ("086520", "에코프로", "Ecopro", "KOSDAQ", "2차전지", 90000),
+    ("196170", "알테오젠", "Alteogen", "KOSDAQ", "바이오", 200000),
+    ("263750", "펄어비스", "Pearl Abyss", "KOSDAQ", "게임", 35000),
+    ("293490", "카카오게임즈", "Kakao Games", "KOSDAQ", "게임", 22000),
+]
+STRATEGIES = ("momentum", "mean_reversion", "pairs_kospi")
+CAPITAL = Decimal(100_000_000)  # per strategy, KRW
+COMMISSION_RATE = Decimal("0.00015")
+SELL_TAX_RATE = Decimal("0.0018")
+SESSION_OPEN = dt.time(9, 0)
+MINUTES_PER_SESSION = 390  # 09:00 to 15:29
+DAILY_DAYS = 365
+MINUTE_SESSIONS = 5
+TRADING_SESSIONS = 60
+SEED = 20240101
+
+
+def tick(price: float) -> int:
+    """KRX tick size for a price (KOSPI and KOSDAQ since 2023)."""
+    for limit, size in (
+        (2000, 1),
+        (5000, 5),
+        (20000, 10),
+        (50000, 50),
+        (200000, 100),
+        (500000, 500),
+    ):
+        if price < limit:
+            return size
+    return 1000
+
+
+def on_tick(price: float, rounding=round) -> Decimal:
+    size = tick(price)
+    return Decimal(max(size, rounding(price / size) * size))
+
+
+def sessions(last: dt.date, count: int) -> list[dt.date]:
+    """The last `count` weekdays up to `last` (the demo does not model holidays)."""
+    days, day = [], last
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    return days[::-1]
+
+
+def daily_bars(rng, symbol, start_price, days):
+    bars, close = [], float(start_price)
+    for day in days:
+        open_ = close * math.exp(rng.gauss(0, 0.005))
+        close = open_ * math.exp(rng.gauss(0.0003, 0.018))
+        o, c = on_tick(open_), on_tick(close)
+        high = on_tick(float(max(o, c)) * (1 + abs(rng.gauss(0, 0.008))), math.ceil)
+        low = on_tick(float(min(o, c)) * (1 - abs(rng.gauss(0, 0.008))), math.floor)
+        close = float(c)
+        bars.append(
+            MarketData(
+                time=dt.datetime.combine(day, dt.time(), KST),
+                symbol=symbol,
+                interval_type=Interval.DAY,
+                open=o,
+                high=high,
+                low=low,
+                close=c,
+                volume=rng.randint(200_000, 20_000_000),
+            )
+        )
+    return bars
+
+
+def minute_bars(rng, day_bar):
+    """1-minute bars for one session that stay inside the day's range and end at its close."""
+    day = day_bar.time.date()
+    low, high = float(day_bar.low), float(day_bar.high)
+    start, end = float(day_bar.open), float(day_bar.close)
+    bars, price, walk = [], start, 0.0
+    for n in range(MINUTES_PER_SESSION):
+        walk += rng.gauss(0, 0.0015)
+        weight = (n + 1) / MINUTES_PER_SESSION
+        target = start + (end - start) * weight
+        close = min(high, max(low, target * math.exp(walk * (1 - weight))))
+        o, c = on_tick(price), on_tick(close)
+        if n == MINUTES_PER_SESSION - 1:
+            c = day_bar.close
+        bars.append(
+            MarketData(
+                time=dt.datetime.combine(day, SESSION_OPEN, KST) + dt.timedelta(minutes=n),
+                symbol=day_bar.symbol,
+                interval_type=Interval.MIN_1,
+                open=o,
+                high=max(o, c),
+                low=min(o, c),
+                close=c,
+                volume=rng.randint(500, 50_000),
+            )
+        )
+        price = float(c)
+    return bars
+
+
+def trades(rng, days, closes):
+    """Fills of three strategies over the last sessions; sells never exceed holdings."""
+    held: dict[tuple[str, str], int] = {}
+    fills = []
+    for day in days:
+        for _ in range(rng.randint(2, 6)):
+            strategy = rng.choice(STRATEGIES)
+            symbol = rng.choice(STOCKS)[0]
+            price = on_tick(float(closes[symbol, day]) * (1 + rng.gauss(0, 0.004)))
+            holding = held.get((strategy, symbol), 0)
+            if holding and rng.random() < 0.45:
+                side, quantity = Side.SELL, rng.choice([holding, max(1, holding // 2)])
+            else:
+                side = Side.BUY
+                quantity = max(1, int(rng.uniform(2_000_000, 10_000_000) / float(price)))
+            held[strategy, symbol] = holding + (quantity if side == Side.BUY else -quantity)
+            amount = price * quantity
+            fills.append(
+                Trade(
+                    symbol=symbol,
+                    side=side,
+                    quantity=quantity,
+                    price=price,
+                    commission=(amount * COMMISSION_RATE).quantize(Decimal(1)),
+                    tax=(amount * SELL_TAX_RATE).quantize(Decimal(1)) if side == Side.SELL else 0,
+                    strategy=strategy,
+                    broker_order_id=f"{rng.randint(0, 99_999_999):010d}",
+                    executed_at=dt.datetime.combine(day, SESSION_OPEN, KST)
+                    + dt.timedelta(seconds=rng.randint(60, 6 * 3600 + 19 * 60)),
+                )
+            )
+    fills.sort(key=lambda t: t.executed_at)
+    return fills
+
+
+def drawdown_series(values):
+    peak, out = values[0], []
+    for v in values:
+        peak = max(peak, v)
+        out.append((peak - v) / peak if peak else 0.0)
+    return out
+
+
+def performance(rng, days, fills):
+    rows = []
+    for strategy in STRATEGIES:
+        returns, equity = [], [float(CAPITAL)]
+        for day in days:
+            r = rng.gauss(0.0006, 0.011)
+            returns.append(r)
+            equity.append(equity[-1] * (1 + r))
+            mean = sum(returns) / len(returns)
+            sd = (
+                math.sqrt(sum((x - mean) ** 2 for x in returns) / (len(returns) - 1))
+                if len(returns) > 1
+                else 0
+            )
+            count = sum(1 for t in fills if t.strategy == strategy and t.executed_at.date() == day)
+            rows.append(
+                StrategyPerformance(
+                    strategy=strategy,
+                    date=day,
+                    daily_return=Decimal(f"{r:.8f}"),
+                    pnl=Decimal(f"{equity[-1] - equity[-2]:.2f}"),
+                    trade_count=count,
+                    win_rate=Decimal(f"{rng.uniform(0.35, 0.7):.4f}") if count else None,
+                    sharpe_ratio=Decimal(f"{mean / sd * math.sqrt(252):.4f}") if sd else None,
+                    max_drawdown=Decimal(f"{max(drawdown_series(equity[1:])):.6f}"),
+                )
+            )
+    return rows
+
+
+def risk(rng, days):
+    value, values, rows = 3e8, [], []
+    for day in days:
+        value *= math.exp(rng.gauss(0.0004, 0.009))
+        values.append(value)
+        exposure = value * rng.uniform(0.55, 0.85)
+        sigma = 0.009 * exposure
+        rows.append(
+            RiskMetric(
+                timestamp=dt.datetime.combine(day, dt.time(15, 40), KST),
+                portfolio_value=Decimal(f"{value:.2f}"),
+                cash=Decimal(f"{value - exposure:.2f}"),
+                gross_exposure=Decimal(f"{exposure:.2f}"),
+                var_95=Decimal(f"{1.645 * sigma:.2f}"),
+                var_99=Decimal(f"{2.326 * sigma:.2f}"),
+                max_drawdown=Decimal(f"{max(drawdown_series(values)):.6f}"),
+            )
+        )
+    return rows
+
+
+LOG_LINES = [
+    (Level.INFO, "collector", "Subscribed to real-time quotes", lambda r: {"symbols": 21}),
+    (
+        Level.INFO,
+        "broker.kis",
+        "Order filled",
+        lambda r: {"order_id": f"{r.randint(0, 99_999_999):010d}"},
+    ),
+    (
+        Level.INFO,
+        "strategy.momentum",
+        "Signal evaluated",
+        lambda r: {"symbol": r.choice(STOCKS)[0]},
+    ),
+    (Level.DEBUG, "scheduler", "Heartbeat", lambda r: {}),
+    (
+        Level.WARNING,
+        "collector",
+        "Quote feed lagging",
+        lambda r: {"latency_ms": r.randint(800, 4000)},
+    ),
+    (
+        Level.WARNING,
+        "risk",
+        "Exposure above 80% of limit",
+        lambda r: {"exposure": round(r.uniform(0.8, 0.95), 3)},
+    ),
+    (
+        Level.ERROR,
+        "broker.kis",
+        "Order rejected: insufficient buying power",
+        lambda r: {"code": "APBK0919"},
+    ),
+    (Level.ERROR, "collector", "WebSocket disconnected", lambda r: {"retry_in_s": 5}),
+    (Level.CRITICAL, "broker.kis", "Access token refresh failed", lambda r: {"status": 500}),
+]
+LOG_WEIGHTS = [30, 30, 25, 20, 6, 4, 3, 2, 1]
+
+
+def logs(rng, now, count=600):
+    rows = []
+    for _ in range(count):
+        level, component, message, extra = rng.choices(LOG_LINES, LOG_WEIGHTS)[0]
+        rows.append(
+            SystemLog(
+                timestamp=now - dt.timedelta(seconds=rng.randint(0, 7 * 86400)),
+                level=level,
+                component=component,
+                message=message,
+                extra=extra(rng),
+            )
+        )
+    return rows
+
+
+def is_loaded() -> bool:
+    return StockMetadata.objects.exists() or MarketData.objects.exists() or Trade.objects.exists()
+
+
+@transaction.atomic
+def seed(*, today: dt.date | None = None) -> dict[str, int]:
+    """Write the demo data set; returns rows written per table."""
+    rng = random.Random(SEED)
+    today = today or timezone.localdate(timezone.now(), KST)
+    # Sessions up to yesterday, so that every fill and bar lies in the past.
+    daily_days = sessions(today - dt.timedelta(days=1), DAILY_DAYS * 5 // 7)
+    StockMetadata.objects.bulk_create(
+        StockMetadata(symbol=s, name=n, name_en=e, market=m, sector=sec)
+        for s, n, e, m, sec, _ in STOCKS
+    )
+    bars, closes = [], {}
+    for symbol, *_, price in STOCKS:
+        days = daily_bars(rng, symbol, price, daily_days)
+        bars += days
+        closes |= {(symbol, b.time.date()): b.close for b in days}
+        for day_bar in days[-MINUTE_SESSIONS:]:
+            bars += minute_bars(rng, day_bar)
+    MarketData.objects.bulk_create(bars, batch_size=5000)
+    fills = trades(rng, daily_days[-TRADING_SESSIONS:], closes)
+    Trade.objects.bulk_create(fills)
+    positions.rebuild(as_of=timezone.now())
+    perf = StrategyPerformance.objects.bulk_create(
+        performance(rng, daily_days[-TRADING_SESSIONS:], fills)
+    )
+    metrics = RiskMetric.objects.bulk_create(risk(rng, daily_days[-TRADING_SESSIONS:]))
+    lines = SystemLog.objects.bulk_create(logs(rng, timezone.now()), batch_size=1000)
+    return {
+        "stocks": len(STOCKS),
+        "bars": len(bars),
+        "trades": len(fills),
+        "strategy days": len(perf),
+        "risk metrics": len(metrics),
+        "system logs": len(lines),
+    }

@@ -1,0 +1,51 @@
+"""Docker cannot run on the test machines: the compose file is checked by reading it."""
+
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+COMPOSE = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
+DB = COMPOSE["services"]["db"]
+WEB = COMPOSE["services"]["web"]
+
+
+def test_db_is_the_official_timescaledb_image_at_a_pinned_postgresql_17_tag():
+    image, tag = DB["image"].split(":")
+    assert image == "timescale/timescaledb"
+    assert tag.endswith("-pg17") and tag[0].isdigit(), tag
+
+
+def test_db_keeps_the_original_1gb_tuning():
+    flags = DB["command"]
+    settings_given = {flags[i + 1] for i, flag in enumerate(flags) if flag == "-c"}
+    assert settings_given == {"shared_buffers=128MB", "work_mem=4MB", "effective_cache_size=300MB"}
+
+
+def test_db_has_a_pg_isready_healthcheck_and_a_named_volume():
+    assert "pg_isready" in " ".join(DB["healthcheck"]["test"])
+    volume, mount = DB["volumes"][0].split(":")
+    assert volume in COMPOSE["volumes"]
+    assert mount == "/var/lib/postgresql/data"
+
+
+def test_web_is_built_here_requires_timescaledb_and_waits_for_a_healthy_db():
+    assert WEB["build"] == "."
+    assert WEB["environment"]["QB_TIMESCALEDB"] == "required"
+    assert WEB["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert WEB["healthcheck"]["test"][0] == "CMD"
+    assert WEB["environment"]["DATABASE_URL"].startswith("postgres://qb:")
+
+
+def test_web_demands_a_secret_key_instead_of_inventing_one():
+    assert (
+        WEB["environment"]["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY to a long random string}"
+    )
+
+
+def test_the_image_migrates_before_gunicorn_starts_and_runs_as_a_user():
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
+    assert cmd.index("migrate --no-input") < cmd.index("gunicorn qbsite.wsgi")
+    assert "\nUSER qb\n" in dockerfile
+    assert "collectstatic" in dockerfile

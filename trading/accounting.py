@@ -1,0 +1,77 @@
+"""Positions from fills, average-cost method.
+
+Conventions, the same everywhere positions are computed:
+- the average price is the quantity-weighted price of the shares held, fees excluded;
+- realized PnL is (sell price - average price) x quantity over every sell, less every
+  commission and tax recorded on every trade (buys included), so the fees of a trade
+  count on the day it happens;
+- a buy after a full close starts a new average; a sell never exceeds the holding
+  (Korean cash accounts do not short).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trading.models import Side
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+AVERAGE_PLACES = Decimal("0.0001")
+
+
+class OversellError(ValueError):
+    def __init__(self, trade, held):
+        self.trade = trade
+        super().__init__(
+            f"Trade {trade.id} sells {trade.quantity} {trade.symbol} at "
+            f"{trade.executed_at:%Y-%m-%d %H:%M:%S%z}, but only {held} are held then."
+        )
+
+
+@dataclass
+class Holding:
+    symbol: str
+    quantity: int = 0
+    average_price: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+
+    def apply(self, trade) -> None:
+        fees = trade.commission + trade.tax
+        if trade.side == Side.BUY:
+            cost = self.average_price * self.quantity + trade.price * trade.quantity
+            self.quantity += trade.quantity
+            self.average_price = cost / self.quantity
+        else:
+            if trade.quantity > self.quantity:
+                raise OversellError(trade, self.quantity)
+            self.realized_pnl += (trade.price - self.average_price) * trade.quantity
+            self.quantity -= trade.quantity
+            if self.quantity == 0:
+                self.average_price = ZERO
+        self.realized_pnl -= fees
+
+    def marked(self, last_price: Decimal | None) -> dict:
+        """The Position fields for this holding, valued at `last_price`."""
+        fields = {
+            "quantity": self.quantity,
+            "average_price": self.average_price.quantize(AVERAGE_PLACES),
+            "realized_pnl": self.realized_pnl.quantize(CENT),
+            "last_price": last_price,
+            "market_value": None,
+            "unrealized_pnl": ZERO,
+        }
+        if last_price is not None:
+            fields["market_value"] = (last_price * self.quantity).quantize(CENT)
+            fields["unrealized_pnl"] = ((last_price - self.average_price) * self.quantity).quantize(
+                CENT
+            )
+        return fields
+
+
+def replay(trades: Iterable) -> dict[str, Holding]:
+    """Holdings per symbol after `trades`, which must come in execution order."""
+    holdings: dict[str, Holding] = {}
+    for trade in trades:
+        holdings.setdefault(trade.symbol, Holding(trade.symbol)).apply(trade)
+    return holdings
