@@ -51,7 +51,7 @@ migrations-check: $(VENV)/.installed $(SECRET_FILE) db
 
 # The PostgreSQL suite, then the TimescaleDB suite on the test engine.
 test: lint migrations-check
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/postgres.xml)
 	bin/test-timescale
 
 check-deploy: $(VENV)/.installed
