@@ -113,7 +113,9 @@ WSGI_APPLICATION = "qbsite.wsgi.application"
 # Without DATABASE_URL the project uses its private PostgreSQL, started by `make run`.
 LOCAL_PG_PORT = env.int("QB_LOCAL_PG_PORT", default=54329)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"postgres://postgres@127.0.0.1:{LOCAL_PG_PORT}/qb")
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"postgres://postgres@127.0.0.1:{LOCAL_PG_PORT}/qb"
+    )
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

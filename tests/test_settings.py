@@ -102,3 +102,14 @@ def test_a_dead_database_is_reported_within_seconds():
     assert result.returncode == 1
     assert 'connection to server at "127.0.0.1", port 9 failed' in result.stderr
     assert settings.DATABASES["default"]["OPTIONS"]["connect_timeout"] == 5
+
+
+def test_an_empty_database_url_means_the_private_server():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.db import connection as c; print(c.settings_dict['PORT'])",
+        env=PRODUCTION | {"DATABASE_URL": "", "QB_LOCAL_PG_PORT": "54999"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "54999\n"
