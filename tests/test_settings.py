@@ -107,6 +107,7 @@ def test_a_dead_database_is_reported_within_seconds():
 def test_an_empty_database_url_means_the_private_server():
     result = manage(
         "shell",
+        "--no-imports",
         "-c",
         "from django.db import connection as c; print(c.settings_dict['PORT'])",
         env=PRODUCTION | {"DATABASE_URL": "", "QB_LOCAL_PG_PORT": "54999"},
