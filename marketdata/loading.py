@@ -33,12 +33,11 @@ from django.db import (
 )
 from psycopg2.errors import CardinalityViolation, DeadlockDetected
 
-from marketdata import staging
+from marketdata import encodings, staging
 from marketdata.formats import FILE_NAME, FormatError, detect
 from marketdata.models import Interval
 from marketdata.symbols import is_symbol
 
-ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp949")
 ON_CONFLICT = ("update", "skip", "error")
 MAX_ERRORS_SHOWN = 50
 SAMPLE_BYTES = 1 << 16
@@ -171,23 +170,10 @@ def _read_head(stream, name) -> tuple[bytes, bytes]:
 def _encoding(header: bytes, sample: bytes, asked: str, name: str) -> str:
     if asked != "auto":
         return asked
-    if header.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
     try:
-        (header + sample).decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        (header + sample).decode("cp949")
-        return "cp949"
-    except UnicodeDecodeError as e:
-        raise LoadError(
-            [
-                f"{name}:1: the file is neither UTF-8 nor CP949 (byte {e.object[e.start]:#04x}); "
-                "pass --encoding"
-            ]
-        ) from e
+        return encodings.guess(header + sample)
+    except encodings.EncodingUnknown as e:
+        raise LoadError([f"{name}:1: {e}"]) from e
 
 
 def _header(raw: bytes, encoding: str, name: str) -> list[str]:
@@ -234,12 +220,10 @@ class _Fallback(Exception):
     """This way in cannot take the file; the next one will."""
 
 
-def _copy(cursor, sql, source, skip, progress, admit=None):
-    """COPY the file (after its header and, for UTF-8 with BOM, the BOM) with `sql`."""
+def _copy(cursor, sql, source, progress, admit=None):
+    """COPY the file after its header line (which holds the BOM, if any) with `sql`."""
     with source.open() as stream:
         stream.readline()
-        if skip:
-            stream.read(skip)
         reader = _Reader(stream, progress, admit)
         try:
             # copy_expert is psycopg2's own: map its errors to Django's like execute() does.
@@ -313,7 +297,6 @@ def load_file(path: str, opts: Options, progress=None) -> Result:
         except FormatError as e:
             raise LoadError([f"{name}:1: {e}"]) from e
         symbol, interval = _symbol_and_interval(fmt, name, opts)
-        bom = 3 if encoding == "utf-8-sig" and sample.startswith(b"\xef\xbb\xbf") else 0
         result = Result(file=name, format=fmt.name, encoding=encoding)
         stage = staging.Staging(
             header=header,
@@ -325,9 +308,9 @@ def load_file(path: str, opts: Options, progress=None) -> Result:
         )
         with connection.cursor() as cursor:
             try:
-                _load_fast(
-                    cursor, result, stage, source, encoding, bom, opts, progress
-                ) or _load_text(cursor, result, stage, source, encoding, bom, opts, progress, path)
+                _load_fast(cursor, result, stage, source, encoding, opts, progress) or _load_text(
+                    cursor, result, stage, source, encoding, opts, progress, path
+                )
             finally:
                 if not connection.needs_rollback:
                     for sql in stage.drop():
@@ -338,7 +321,7 @@ def load_file(path: str, opts: Options, progress=None) -> Result:
     return result
 
 
-def _load_fast(cursor, result, stage, source, encoding, bom, opts, progress) -> bool:
+def _load_fast(cursor, result, stage, source, encoding, opts, progress) -> bool:
     """The direct, then the typed way in; False when the file needs the text way."""
     if sorted(stage.header) == sorted(staging.CANONICAL):
 
@@ -348,7 +331,6 @@ def _load_fast(cursor, result, stage, source, encoding, bom, opts, progress) -> 
                     cursor,
                     staging.copy_direct(stage.header, encoding),
                     source,
-                    bom,
                     progress,
                     stage.admit(),
                 )
@@ -361,7 +343,7 @@ def _load_fast(cursor, result, stage, source, encoding, bom, opts, progress) -> 
         for sql in stage.create(typed=True):
             cursor.execute(sql)
         with _zone(cursor, opts.tz):
-            _copy(cursor, stage.copy(encoding), source, bom, progress, stage.admit())
+            _copy(cursor, stage.copy(encoding), source, progress, stage.admit())
         cursor.execute(stage.typed_counts())
         result.rows, result.halted, bad = cursor.fetchone()
         if bad:
@@ -385,14 +367,14 @@ def _load_fast(cursor, result, stage, source, encoding, bom, opts, progress) -> 
     return _attempt(typed)
 
 
-def _load_text(cursor, result, stage, source, encoding, bom, opts, progress, path):
+def _load_text(cursor, result, stage, source, encoding, opts, progress, path):
     """The text way in: every row parsed and checked in SQL, with its error."""
     name = source.name
     for sql in stage.create(typed=False):
         cursor.execute(sql)
     try:
         with transaction.atomic():
-            _copy(cursor, stage.copy(encoding), source, bom, progress)
+            _copy(cursor, stage.copy(encoding), source, progress)
     except DatabaseError as e:
         raise _copy_error(e, name) from e
     cursor.execute(stage.parse())

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import loading
+from marketdata import encodings, loading
 from marketdata.formats import BY_NAME
 from marketdata.models import Interval
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--format", default="auto", choices=["auto", *BY_NAME])
         parser.add_argument("--tz", default="Asia/Seoul", help="zone of naive timestamps")
-        parser.add_argument("--encoding", default="auto", choices=loading.ENCODINGS)
+        parser.add_argument("--encoding", default="auto", choices=encodings.ENCODINGS)
         parser.add_argument(
             "--on-conflict",
             default="update",

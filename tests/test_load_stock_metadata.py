@@ -1,0 +1,128 @@
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from marketdata.models import StockMetadata
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+KRX = (
+    "Code,ISU_CD,Name,Market,Dept,Close,ChangeCode,Changes,ChagesRatio,Open,High,Low,Volume,"
+    "Amount,Marcap,Stocks,MarketId\n"
+    "005930,KR7005930003,삼성전자,KOSPI,,71500,1,400,0.56,71100,71800,70900,9845631,"
+    "701234567890,426843295757500,5969782550,STK\n"
+    "247540,KR7247540008,에코프로비엠,KOSDAQ,우량기업부,250000,2,-3000,-1.19,253000,254000,"
+    "248500,412345,103456789000,24449962500000,97799850,KSQ\n"
+)
+KRX_DESC = (
+    "Code,Name,Market,Sector,Industry,ListingDate,SettleMonth,Representative,HomePage,Region\n"
+    "005930,삼성전자,KOSPI,통신 및 방송 장비 제조업,\"휴대폰, 반도체\",1975-06-11,12월,한종희,"
+    "http://www.samsung.com/sec,경기도\n"
+)
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def load(*args):
+    out = StringIO()
+    call_command("load_stock_metadata", *map(str, args), stdout=out)
+    return out.getvalue().strip()
+
+
+def load_error(*args):
+    with pytest.raises(CommandError) as caught:
+        load(*args)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949"])
+def test_an_fdr_krx_listing_loads_with_names_markets_and_sizes(tmp_path, encoding):
+    assert load(write(tmp_path, "krx.csv", KRX, encoding)) == (
+        "inserted 2, updated 0, unchanged 0 (fdr-krx, 2 rows)"
+    )
+    samsung = StockMetadata.objects.get(symbol="005930")
+    assert (samsung.name, samsung.market, samsung.market_cap, samsung.listed_shares) == (
+        "삼성전자",
+        "KOSPI",
+        426843295757500,
+        5969782550,
+    )
+    assert StockMetadata.objects.get(symbol="247540").market == "KOSDAQ"
+
+
+def test_a_krx_desc_listing_adds_sector_industry_and_listing_date_and_keeps_the_rest(tmp_path):
+    load(write(tmp_path, "krx.csv", KRX))
+
+    assert load(write(tmp_path, "desc.csv", KRX_DESC)) == (
+        "inserted 0, updated 1, unchanged 0 (fdr-krx-desc, 1 rows)"
+    )
+    samsung = StockMetadata.objects.get(symbol="005930")
+    assert (samsung.sector, samsung.industry, samsung.listing_date) == (
+        "통신 및 방송 장비 제조업",
+        "휴대폰, 반도체",
+        dt.date(1975, 6, 11),
+    )
+    assert samsung.market_cap == 426843295757500
+
+
+def test_reloading_reports_unchanged_rows(tmp_path):
+    path = write(tmp_path, "krx.csv", KRX)
+    load(path)
+    assert load(path) == "inserted 0, updated 0, unchanged 2 (fdr-krx, 2 rows)"
+
+
+def test_the_canonical_file_keeps_leading_zeros_and_reads_booleans(tmp_path):
+    path = write(
+        tmp_path,
+        "stocks.csv",
+        "symbol,name,name_en,market,is_active\n000660,SK하이닉스,SK hynix,KOSPI,false\n",
+    )
+    load(path)
+    stock = StockMetadata.objects.get(symbol="000660")
+    assert (stock.name_en, stock.is_active) == ("SK hynix", False)
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(tmp_path):
+    factories.stock().save()
+    path = write(
+        tmp_path,
+        "stocks.csv",
+        "symbol,name,market,market_cap,listing_date\n"
+        "005930,삼성전자 우선,KOSPI,1000,2020-01-01\n"
+        "5930,삼성전자,KOSPI,,\n"
+        "035720,카카오,NASDAQ,-3,2017-02-30\n"
+        "000660,,KOSPI,,\n"
+        "005930,삼성전자,KOSPI,,\n",
+    )
+
+    assert load_error(path) == (
+        "Nothing was loaded.\n"
+        f"{path}:3: symbol: 5930 is not a KRX code (six characters, such as 005930)\n"
+        f"{path}:4: market: NASDAQ is not a market (KOSPI, KOSDAQ, KONEX, KOSDAQ GLOBAL)\n"
+        f"{path}:4: market_cap: -3 is not a whole number of zero or more\n"
+        f"{path}:4: listing_date: 2017-02-30 is not a date (YYYY-MM-DD)\n"
+        f"{path}:5: name: missing value\n"
+        f"{path}:6: symbol: 005930 repeats line 2"
+    )
+    assert StockMetadata.objects.get().name == "삼성전자"
+
+
+def test_dry_run_counts_and_writes_nothing(tmp_path):
+    assert load(write(tmp_path, "krx.csv", KRX), "--dry-run") == (
+        "Dry run, nothing written: would have inserted 2, updated 0, unchanged 0 (fdr-krx, 2 rows)"
+    )
+    assert not StockMetadata.objects.exists()
+
+
+def test_an_unknown_header_lists_the_formats(tmp_path):
+    path = write(tmp_path, "x.csv", "ticker,company\n005930,Samsung\n")
+    assert load_error(path).startswith(
+        f"Nothing was loaded.\n{path}:1: unknown header ticker,company. Known formats: qb: symbol"
+    )
