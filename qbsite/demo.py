@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from marketdata import sessions as krx
 from marketdata.models import Interval, MarketData, StockMetadata
 from trading import positions
 from trading.models import Level, RiskMetric, Side, StrategyPerformance, SystemLog, Trade
@@ -50,7 +51,7 @@ COMMISSION_RATE = Decimal("0.00015")
 SELL_TAX_RATE = Decimal("0.0018")
 SESSION_OPEN = dt.time(9, 0)
 MINUTES_PER_SESSION = 390  # 09:00 to 15:29
-DAILY_DAYS = 365
+DAILY_SESSIONS = 250
 MINUTE_SESSIONS = 5
 TRADING_SESSIONS = 60
 SEED = 20240101
@@ -77,13 +78,9 @@ def on_tick(price: float, rounding=round) -> Decimal:
 
 
 def sessions(last: dt.date, count: int) -> list[dt.date]:
-    """The last `count` weekdays up to `last` (the demo does not model holidays)."""
-    days, day = [], last
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day -= dt.timedelta(days=1)
-    return days[::-1]
+    """The last `count` KRX sessions up to `last`."""
+    days = krx.sessions(last - dt.timedelta(days=count * 7 // 5 + 30), last)
+    return [s.date for s in days[-count:]]
 
 
 def daily_bars(rng, symbol, start_price, days):
@@ -299,7 +296,7 @@ def seed(*, today: dt.date | None = None) -> dict[str, int]:
     rng = random.Random(SEED)
     today = today or timezone.localdate(timezone.now(), KST)
     # Sessions up to yesterday, so that every fill and bar lies in the past.
-    daily_days = sessions(today - dt.timedelta(days=1), DAILY_DAYS * 5 // 7)
+    daily_days = sessions(today - dt.timedelta(days=1), DAILY_SESSIONS)
     StockMetadata.objects.bulk_create(
         StockMetadata(symbol=s, name=n, name_en=e, market=m, sector=sec)
         for s, n, e, m, sec, _ in STOCKS

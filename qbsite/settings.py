@@ -4,12 +4,13 @@ Every variable is listed with its default in `.env.example` and in the README.
 A value that cannot be used raises ImproperlyConfigured naming the variable.
 """
 
-import re
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+
+from marketdata.durations import is_interval
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,15 +36,12 @@ def _env_choice(name, choices, default):
     return value
 
 
-_INTERVAL = re.compile(r"^\d+ ?(second|minute|hour|day|week|month|year)s?$")
-
-
 def _env_interval(name, default, *, allow_none=False):
     """A PostgreSQL interval such as `7 days`; checked here because it is spliced into SQL."""
     value = env.str(name, default=default).strip().lower()
     if allow_none and value == "none":
         return None
-    if not _INTERVAL.match(value):
+    if not is_interval(value):
         hint = " or 'none'" if allow_none else ""
         raise ImproperlyConfigured(
             f"{name}={value!r} is not an interval like '7 days', '12 hours' or '1 year'{hint}."

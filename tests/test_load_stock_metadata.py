@@ -19,7 +19,7 @@ KRX = (
 )
 KRX_DESC = (
     "Code,Name,Market,Sector,Industry,ListingDate,SettleMonth,Representative,HomePage,Region\n"
-    "005930,삼성전자,KOSPI,통신 및 방송 장비 제조업,\"휴대폰, 반도체\",1975-06-11,12월,한종희,"
+    '005930,삼성전자,KOSPI,통신 및 방송 장비 제조업,"휴대폰, 반도체",1975-06-11,12월,한종희,'
     "http://www.samsung.com/sec,경기도\n"
 )
 

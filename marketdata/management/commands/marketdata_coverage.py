@@ -1,0 +1,93 @@
+"""Which bars we hold per symbol and interval, and what is missing."""
+
+import csv
+import json
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from marketdata import coverage
+from marketdata.models import Interval
+from marketdata.sessions import KST
+
+MAX_GAPS_SHOWN = 20
+
+
+def width(text) -> int:
+    """Columns a terminal gives `text`: Korean letters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
+
+
+def pad(text, columns) -> str:
+    return str(text) + " " * (columns - width(text))
+
+
+class Command(BaseCommand):
+    help = (
+        "One row per (symbol, interval): bars, first and last, computed live. --gaps adds the "
+        "KRX sessions (daily bars) or minutes inside sessions (intraday bars) that are missing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--symbol")
+        parser.add_argument("--interval", choices=Interval.values)
+        parser.add_argument("--gaps", action="store_true", help="compare with the KRX calendar")
+        parser.add_argument("--format", default="table", choices=["table", "json", "csv"])
+
+    def handle(self, *args, symbol, interval, gaps, format, **options):
+        try:
+            rows = coverage.coverage(symbol=symbol, interval=interval, gaps=gaps)
+        except DatabaseError as e:
+            raise CommandError(f"Could not read market_data: {e}".strip()) from e
+        if format == "json":
+            self.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        elif format == "csv":
+            writer = csv.writer(self.stdout)
+            writer.writerow(["symbol", "name", "interval", "bars", "first", "last", "missing"])
+            for r in rows:
+                writer.writerow(
+                    [
+                        r.symbol,
+                        r.name,
+                        r.interval,
+                        r.bars,
+                        r.first.isoformat(),
+                        r.last.isoformat(),
+                        "" if r.missing is None else r.missing,
+                    ]
+                )
+        else:
+            self._table(rows, gaps)
+
+    def _table(self, rows, gaps):
+        if not rows:
+            self.stdout.write("No market data.")
+            return
+        header = ["symbol", "name", "interval", "bars", "first", "last"] + (
+            ["missing"] if gaps else []
+        )
+        lines = [
+            [
+                r.symbol,
+                r.name,
+                r.interval,
+                f"{r.bars:,}",
+                f"{r.first.astimezone(KST):%Y-%m-%d %H:%M}",
+                f"{r.last.astimezone(KST):%Y-%m-%d %H:%M}",
+            ]
+            + ([("-" if r.missing is None else f"{r.missing:,}")] if gaps else [])
+            for r in rows
+        ]
+        widths = [max(width(x) for x in column) for column in zip(header, *lines, strict=True)]
+        self.stdout.write(
+            "  ".join(pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()
+        )
+        for r, line in zip(rows, lines, strict=True):
+            self.stdout.write(
+                "  ".join(pad(x, w) for x, w in zip(line, widths, strict=True)).rstrip()
+            )
+            for gap in r.gaps[:MAX_GAPS_SHOWN]:
+                self.stdout.write(f"    missing {gap}")
+            if len(r.gaps) > MAX_GAPS_SHOWN:
+                self.stdout.write(f"    ... and {len(r.gaps) - MAX_GAPS_SHOWN:,} more gaps")

@@ -1,0 +1,54 @@
+"""KRX trading sessions from exchange_calendars' XKRX calendar (holidays, late opens)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+KST = ZoneInfo("Asia/Seoul")
+# The closing call auction (the last 10 minutes) prints one trade, not a bar a minute.
+CLOSING_AUCTION = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Session:
+    date: dt.date
+    open: dt.datetime
+    close: dt.datetime
+
+    @property
+    def continuous_end(self) -> dt.datetime:
+        """End of continuous trading: intraday bars are expected up to here."""
+        return self.close - CLOSING_AUCTION
+
+
+@lru_cache(maxsize=8)
+def _calendar(first_year: int):
+    # Imported here: pandas and the calendar take a second or two to load.
+    import exchange_calendars
+
+    return exchange_calendars.get_calendar("XKRX", start=f"{first_year}-01-01")
+
+
+def sessions(start: dt.date, end: dt.date) -> list[Session]:
+    """The KRX sessions from `start` to `end`, both included."""
+    if end < start:
+        return []
+    calendar = _calendar(min(start.year, dt.date.today().year - 1))
+    end = min(end, calendar.last_session.date())
+    if end < start:
+        return []
+    schedule = calendar.schedule.loc[str(start) : str(end)]
+    return [
+        Session(
+            date=day.date(),
+            open=row.open.to_pydatetime().astimezone(KST),
+            close=row.close.to_pydatetime().astimezone(KST),
+        )
+        for day, row in schedule.iterrows()
+    ]
+
+
+def last_session(on_or_before: dt.date) -> Session:
+    found = sessions(on_or_before - dt.timedelta(days=20), on_or_before)
+    return found[-1]

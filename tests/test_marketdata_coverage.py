@@ -1,0 +1,78 @@
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from marketdata.models import MarketData
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def coverage(*args):
+    out = StringIO()
+    call_command("marketdata_coverage", *args, stdout=out)
+    return out.getvalue()
+
+
+def daily(symbol, *days):
+    MarketData.objects.bulk_create(
+        factories.bar(symbol=symbol, time=dt.datetime(2024, 2, d, tzinfo=KST)) for d in days
+    )
+
+
+def test_each_symbol_and_interval_gets_its_bars_first_and_last():
+    factories.stock().save()
+    daily("005930", 5, 6, 7)
+    factories.bar(
+        symbol="000660", interval_type="1m", time=dt.datetime(2024, 2, 5, 9, tzinfo=KST)
+    ).save()
+
+    assert coverage() == (
+        "symbol  name      interval  bars  first             last\n"
+        "000660            1m        1     2024-02-05 09:00  2024-02-05 09:00\n"
+        "005930  삼성전자  1d        3     2024-02-05 00:00  2024-02-07 00:00\n"
+    )
+
+
+def test_seollal_is_not_a_gap_but_a_missing_session_is():
+    # 2024-02-09 (Fri) and 2024-02-12 (Mon, substitute holiday) were Seollal: no sessions.
+    daily("005930", 5, 6, 7, 8, 14, 15, 16)
+
+    output = coverage("--gaps", "--symbol", "005930")
+
+    assert output.splitlines()[1].split()[-1] == "1"
+    assert output.splitlines()[2:] == ["    missing 2024-02-13"]
+
+
+def test_missing_minutes_inside_a_session_are_listed_as_ranges():
+    session = dt.datetime(2024, 2, 5, 9, tzinfo=KST)
+    held = [m for m in range(380) if m not in (13, 14, 15, 200)]
+    MarketData.objects.bulk_create(
+        factories.bar(time=session + dt.timedelta(minutes=m), interval_type="1m") for m in held
+    )
+
+    [row] = json.loads(coverage("--gaps", "--format", "json"))
+
+    assert (row["bars"], row["missing"]) == (376, 4)
+    assert row["gaps"] == ["2024-02-05 09:13-09:15", "2024-02-05 12:20"]
+
+
+def test_csv_output_has_one_row_per_pair():
+    daily("005930", 5, 6)
+    assert coverage("--format", "csv").splitlines() == [
+        "symbol,name,interval,bars,first,last,missing",
+        "005930,,1d,2,2024-02-04T15:00:00+00:00,2024-02-05T15:00:00+00:00,",
+    ]
+
+
+def test_filters_narrow_the_rows():
+    daily("005930", 5)
+    daily("000660", 5)
+    assert [json.loads(coverage("--symbol", "000660", "--format", "json"))[0]["symbol"]] == [
+        "000660"
+    ]
+    assert json.loads(coverage("--interval", "1m", "--format", "json")) == []
