@@ -52,3 +52,18 @@ def sessions(start: dt.date, end: dt.date) -> list[Session]:
 def last_session(on_or_before: dt.date) -> Session:
     found = sessions(on_or_before - dt.timedelta(days=20), on_or_before)
     return found[-1]
+
+
+def as_of(text: str) -> dt.datetime:
+    """A moment given on a command line: ISO date-time (Korea time when naive), or a date,
+    which means the end of that day in Korea."""
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, dt.time.max, KST)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as e:
+        raise ValueError(
+            f"{text!r} is not a date (2024-01-31) or date-time (2024-01-31T15:30)"
+        ) from e
+    return moment if moment.tzinfo else moment.replace(tzinfo=KST)

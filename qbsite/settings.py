@@ -4,6 +4,7 @@ Every variable is listed with its default in `.env.example` and in the README.
 A value that cannot be used raises ImproperlyConfigured naming the variable.
 """
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -171,6 +172,36 @@ QB_TIMESCALEDB = _env_choice("QB_TIMESCALEDB", ("auto", "required", "off"), "aut
 MARKETDATA_CHUNK_INTERVAL = _env_interval("MARKETDATA_CHUNK_INTERVAL", "7 days")
 MARKETDATA_COMPRESS_AFTER = _env_interval("MARKETDATA_COMPRESS_AFTER", "7 days")
 MARKETDATA_RETENTION = _env_interval("MARKETDATA_RETENTION", "1 year", allow_none=True)
+
+
+# Back-office computations: each strategy's capital (daily returns are PnL / capital),
+# "momentum=100000000,mean_reversion=50000000", and the portfolio's cash for compute_risk.
+def _capital(name):
+    raw = env.str(name, default="")
+    capital = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        strategy, _, amount = item.partition("=")
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not strategy or not value.is_finite() or value <= 0:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not strategy=amount with a positive amount in KRW."
+            )
+        capital[strategy.strip()] = value
+    return capital
+
+
+QB_STRATEGY_CAPITAL = _capital("QB_STRATEGY_CAPITAL")
+try:
+    QB_PORTFOLIO_CASH = (
+        Decimal(env.str("QB_PORTFOLIO_CASH", default=""))
+        if env.str("QB_PORTFOLIO_CASH", default="")
+        else None
+    )
+except InvalidOperation as e:
+    raise ImproperlyConfigured("QB_PORTFOLIO_CASH is not an amount in KRW.") from e
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

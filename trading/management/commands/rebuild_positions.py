@@ -1,0 +1,46 @@
+"""Recompute positions from the trades, show where they differ from the stored ones, fix them."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils import timezone
+
+from marketdata.sessions import KST, as_of
+from trading import positions
+from trading.accounting import OversellError
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild positions from trades in time order (average cost, realized PnL net of "
+        "commission and tax), marked to the newest close at or before --as-of. With --dry-run, "
+        "print the reconciliation against the stored positions and write nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--symbol", action="append", dest="symbols", metavar="SYMBOL")
+        parser.add_argument("--as-of", help="date or ISO date-time (Korea time); default now")
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args, symbols, dry_run, **options):
+        try:
+            moment = as_of(options["as_of"]) if options["as_of"] else timezone.now()
+        except ValueError as e:
+            raise CommandError(f"--as-of {e}") from e
+        try:
+            run = positions.reconcile if dry_run else positions.rebuild
+            result = run(as_of=moment, symbols=symbols)
+        except OversellError as e:
+            raise CommandError(f"Positions not rebuilt: {e}") from e
+        except DatabaseError as e:
+            raise CommandError(f"Positions not rebuilt: the database said: {e}".strip()) from e
+        for difference in result.differences:
+            self.stdout.write(str(difference))
+        changed = len(result.differences)
+        when = f"{moment.astimezone(KST):%Y-%m-%d %H:%M %Z}"
+        if dry_run:
+            self.stdout.write(
+                f"Dry run: {changed} positions differ, {result.unchanged} agree, as of {when}."
+            )
+        else:
+            summary = f"{changed} changed, {result.unchanged} unchanged"
+            self.stdout.write(self.style.SUCCESS(f"Rebuilt positions as of {when}: {summary}."))
