@@ -28,6 +28,8 @@ $(SECRET_FILE):
 db:
 	@if [ -z "$$DATABASE_URL" ]; then bin/localdb start; fi
 
+# The demo's strategies get a capital each, so performance can be recomputed from the admin.
+run: export QB_STRATEGY_CAPITAL ?= momentum=100000000,mean_reversion=100000000,pairs_kospi=100000000
 run: $(VENV)/.installed $(SECRET_FILE) db
 	DEBUG=true $(MANAGE) migrate --no-input
 	DEBUG=true $(MANAGE) create_local_admin --password-file $(LOCAL)/admin-password

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from marketdata.sessions import KST
 from trading.models import Side
 
 ZERO = Decimal(0)
@@ -25,7 +26,8 @@ class OversellError(ValueError):
         self.trade = trade
         super().__init__(
             f"Trade {trade.id} sells {trade.quantity} {trade.symbol} at "
-            f"{trade.executed_at:%Y-%m-%d %H:%M:%S%z}, but only {held} are held then."
+            f"{trade.executed_at.astimezone(KST):%Y-%m-%d %H:%M:%S%z}, "
+            f"but only {held} are held then."
         )
 
 

@@ -1,8 +1,14 @@
 import json
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Max, Min
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from trading import performance, positions
+from trading.accounting import OversellError
 from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
 
 
@@ -49,6 +55,41 @@ class PositionAdmin(admin.ModelAdmin):
     )
     search_fields = ("symbol",)
     readonly_fields = ("updated_at",)
+    actions = ("rebuild_selected",)
+
+    @admin.action(
+        description="Rebuild selected positions from their trades", permissions=["change"]
+    )
+    def rebuild_selected(self, request, queryset):
+        symbols = list(queryset.values_list("symbol", flat=True))
+        now = timezone.now()
+        try:
+            if request.POST.get("confirm") != "yes":
+                result = positions.reconcile(as_of=now, symbols=symbols)
+                return TemplateResponse(
+                    request,
+                    "admin/trading/rebuild_positions_confirm.html",
+                    {
+                        **self.admin_site.each_context(request),
+                        "opts": self.model._meta,
+                        "title": "Rebuild positions",
+                        "as_of": timezone.localtime(now),
+                        "differences": result.differences,
+                        "unchanged": result.unchanged,
+                        "symbols": queryset,
+                    },
+                )
+            result = positions.rebuild(as_of=now, symbols=symbols)
+        except OversellError as e:
+            self.message_user(request, f"Positions not rebuilt: {e}", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Rebuilt {len(symbols)} positions: {len(result.differences)} changed, "
+            f"{result.unchanged} unchanged.",
+            messages.SUCCESS,
+        )
+        return None
 
     @admin.display(description="unrealized PnL", ordering="unrealized_pnl")
     def unrealized(self, position):
@@ -72,6 +113,37 @@ class StrategyPerformanceAdmin(admin.ModelAdmin):
         "max_drawdown",
     )
     list_filter = ("strategy",)
+    actions = ("recompute_selected",)
+
+    @admin.action(
+        description="Recompute selected strategies over the selected dates", permissions=["change"]
+    )
+    def recompute_selected(self, request, queryset):
+        spans = queryset.values("strategy").annotate(first=Min("date"), last=Max("date"))
+        done = []
+        for span in spans.order_by("strategy"):
+            strategy = span["strategy"]
+            capital = settings.QB_STRATEGY_CAPITAL.get(strategy)
+            if capital is None:
+                self.message_user(
+                    request,
+                    f"{strategy}: no capital in QB_STRATEGY_CAPITAL; not recomputed.",
+                    messages.ERROR,
+                )
+                continue
+            # Sharpe and drawdown run over the whole history, so start at the first trade.
+            start = min(filter(None, [performance.first_trade_date(strategy), span["first"]]))
+            try:
+                report = performance.compute(
+                    strategy=strategy, start=start, end=span["last"], capital=capital
+                )
+            except OversellError as e:
+                self.message_user(request, f"{strategy}: {e}", messages.ERROR)
+                continue
+            stored = performance.store(report, since=span["first"])
+            done.append(f"{strategy} ({stored} days, {span['first']} to {span['last']})")
+        if done:
+            self.message_user(request, "Recomputed " + ", ".join(done) + ".", messages.SUCCESS)
 
 
 @admin.register(RiskMetric)

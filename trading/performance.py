@@ -20,9 +20,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from marketdata.prices import latest_closes
-from marketdata.sessions import sessions
+from marketdata.sessions import KST, sessions
 from trading.accounting import Holding
-from trading.models import StrategyPerformance
+from trading.models import StrategyPerformance, Trade
 from trading.positions import trades_in_order
 
 ZERO = Decimal(0)
@@ -113,6 +113,11 @@ def _sharpe(returns: list[float]) -> float | None:
     return mean / math.sqrt(variance) * math.sqrt(TRADING_DAYS) if variance > 0 else None
 
 
+def first_trade_date(strategy: str) -> dt.date | None:
+    first = Trade.objects.filter(strategy=strategy).order_by("executed_at").first()
+    return first.executed_at.astimezone(KST).date() if first else None
+
+
 def compute(*, strategy: str, start: dt.date, end: dt.date, capital: Decimal) -> Report:
     report = Report(strategy=strategy, capital=capital)
     days = sessions(start, end)
@@ -180,8 +185,8 @@ def _decimal(value, places):
 
 
 @transaction.atomic
-def store(report: Report) -> int:
-    """Upsert the report's days into StrategyPerformance by (strategy, date)."""
+def store(report: Report, *, since: dt.date | None = None) -> int:
+    """Upsert the report's days (from `since` on) into StrategyPerformance by (strategy, date)."""
     rows = [
         StrategyPerformance(
             strategy=report.strategy,
@@ -194,6 +199,7 @@ def store(report: Report) -> int:
             max_drawdown=_decimal(round(day.max_drawdown, 6), 6),
         )
         for day in report.days
+        if since is None or day.date >= since
     ]
     StrategyPerformance.objects.bulk_create(
         rows,

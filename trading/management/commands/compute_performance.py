@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.db.models import Min
 from django.utils import timezone
 
 from marketdata.sessions import KST
@@ -76,10 +75,10 @@ class Command(BaseCommand):
         )
 
     def _first_trade(self, strategy):
-        first = Trade.objects.filter(strategy=strategy).aggregate(Min("executed_at"))
-        if first["executed_at__min"] is None:
+        first = performance.first_trade_date(strategy)
+        if first is None:
             raise CommandError(f"Strategy {strategy!r} has no trades.")
-        return first["executed_at__min"].astimezone(KST).date()
+        return first
 
     def _summary(self, report, source, stored):
         if not report.days:
