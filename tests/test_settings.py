@@ -72,6 +72,12 @@ def test_an_unreadable_secret_key_file_is_named():
             "'1 year' or 'none'.",
         ),
         (
+            "QB_STRATEGY_CAPITAL",
+            "momentum=-5",
+            "QB_STRATEGY_CAPITAL: 'momentum=-5' is not strategy=amount with a positive amount "
+            "in KRW.",
+        ),
+        (
             "DATABASE_URL",
             "sqlite:///qb.db",
             "DATABASE_URL must point at PostgreSQL (postgres://...); got engine "
