@@ -49,9 +49,10 @@ def sessions(start: dt.date, end: dt.date) -> list[Session]:
     ]
 
 
-def last_session(on_or_before: dt.date) -> Session:
-    found = sessions(on_or_before - dt.timedelta(days=20), on_or_before)
-    return found[-1]
+def last_closed(now: dt.datetime) -> Session:
+    """The newest session that has closed by `now`."""
+    today = now.astimezone(KST).date()
+    return [s for s in sessions(today - dt.timedelta(days=20), today) if s.close <= now][-1]
 
 
 def as_of(text: str) -> dt.datetime:

@@ -95,46 +95,134 @@ def decide(caps: Capabilities, mode: str) -> Plan:
     return Plan(hypertable=True, compression=True)
 
 
-def ensure_extension(connection) -> Capabilities:
-    """Create the extension where the server has it; return what the server can do then."""
+@dataclass(frozen=True)
+class Step:
+    name: str
+    outcome: str  # "done", "already in place", "removed" or "skipped: why"
+
+    def __str__(self):
+        return f"{self.name}: {self.outcome}"
+
+
+DONE, IN_PLACE = "done", "already in place"
+
+
+def _policy(cursor, proc, key):
+    """The configured interval of `proc`'s job on the table, or None."""
+    cursor.execute(
+        "SELECT config->>%s FROM timescaledb_information.jobs "
+        "WHERE hypertable_name = %s AND proc_name = %s",
+        [key, TABLE, proc],
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _same_interval(cursor, a, b) -> bool:
+    cursor.execute("SELECT %s::interval = %s::interval", [a, b])
+    return cursor.fetchone()[0]
+
+
+def _ensure_policy(cursor, *, name, proc, key, add, remove, wanted) -> Step:
+    current = _policy(cursor, proc, key)
+    if wanted is None:
+        if current is None:
+            return Step(name, IN_PLACE)
+        cursor.execute(f"SELECT {remove}(%s, if_exists => TRUE)", [TABLE])
+        return Step(name, "removed")
+    if current is not None and _same_interval(cursor, current, wanted):
+        return Step(name, IN_PLACE)
+    if current is not None:
+        cursor.execute(f"SELECT {remove}(%s, if_exists => TRUE)", [TABLE])
+    cursor.execute(f"SELECT {add}(%s, %s::interval)", [TABLE, wanted])
+    return Step(name, f"{DONE} ({key} {wanted})")
+
+
+def setup(connection, *, mode=None) -> list[Step]:
+    """Bring `market_data` to the configured state, step by step. Idempotent: a step whose
+    state is already right says so and changes nothing."""
+    mode = mode or settings.QB_TIMESCALEDB
+    steps = []
     caps = detect(connection)
-    if caps.available and not caps.installed:
+    if mode != "off" and caps.available and not caps.installed:
         with connection.cursor() as cursor:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
         caps = detect(connection)
-    return caps
-
-
-def setup(connection, *, mode=None) -> Plan:
-    """Bring `market_data` to the configured state. Idempotent."""
-    mode = mode or settings.QB_TIMESCALEDB
-    caps = detect(connection) if mode == "off" else ensure_extension(connection)
+        steps.append(Step("extension", DONE))
+    elif caps.installed:
+        steps.append(Step("extension", IN_PLACE))
     plan = decide(caps, mode)
     if plan.warning:
         log.warning(plan.warning)
+    if not plan.hypertable:
+        return steps
     with connection.cursor() as cursor:
-        if plan.hypertable:
+        if is_hypertable(connection):
+            steps.append(Step("hypertable", IN_PLACE))
+        else:
+            cursor.execute(f"SELECT count(*) FROM {TABLE}")
+            rows = cursor.fetchone()[0]
             cursor.execute(
                 "SELECT create_hypertable(%s, by_range('time', %s::interval), "
-                "if_not_exists => TRUE, migrate_data => TRUE)",
+                "migrate_data => TRUE)",
                 [TABLE, settings.MARKETDATA_CHUNK_INTERVAL],
             )
-        if plan.compression:
+            steps.append(Step("hypertable", f"{DONE} ({rows:,} bars moved into chunks)"))
+        cursor.execute(
+            "SELECT time_interval = %s::interval FROM timescaledb_information.dimensions "
+            "WHERE hypertable_name = %s AND column_name = 'time'",
+            [settings.MARKETDATA_CHUNK_INTERVAL, TABLE],
+        )
+        if cursor.fetchone()[0]:
+            steps.append(Step("chunk interval", IN_PLACE))
+        else:
+            cursor.execute(
+                "SELECT set_chunk_time_interval(%s, %s::interval)",
+                [TABLE, settings.MARKETDATA_CHUNK_INTERVAL],
+            )
+            steps.append(
+                Step("chunk interval", f"{DONE} ({settings.MARKETDATA_CHUNK_INTERVAL}, new chunks)")
+            )
+        if not plan.compression:
+            why = f"skipped: the {caps.license} edition has no compression or policies"
+            return [*steps, Step("compression", why), Step("policies", why)]
+        cursor.execute(
+            "SELECT compression_enabled FROM timescaledb_information.hypertables "
+            "WHERE hypertable_name = %s",
+            [TABLE],
+        )
+        if cursor.fetchone()[0]:
+            steps.append(Step("compression", IN_PLACE))
+        else:
             cursor.execute(
                 f"ALTER TABLE {TABLE} SET (timescaledb.compress, "
                 f"timescaledb.compress_segmentby = '{SEGMENT_BY}', "
                 f"timescaledb.compress_orderby = '{ORDER_BY}')"
             )
-            cursor.execute(
-                "SELECT add_compression_policy(%s, %s::interval, if_not_exists => TRUE)",
-                [TABLE, settings.MARKETDATA_COMPRESS_AFTER],
+            steps.append(Step("compression", DONE))
+        steps.append(
+            _ensure_policy(
+                cursor,
+                name="compression policy",
+                proc="policy_compression",
+                key="compress_after",
+                add="add_compression_policy",
+                remove="remove_compression_policy",
+                wanted=settings.MARKETDATA_COMPRESS_AFTER,
             )
-            if settings.MARKETDATA_RETENTION:
-                cursor.execute(
-                    "SELECT add_retention_policy(%s, %s::interval, if_not_exists => TRUE)",
-                    [TABLE, settings.MARKETDATA_RETENTION],
-                )
-    return plan
+        )
+        steps.append(
+            _ensure_policy(
+                cursor,
+                name="retention policy",
+                proc="policy_retention",
+                key="drop_after",
+                add="add_retention_policy",
+                remove="remove_retention_policy",
+                wanted=settings.MARKETDATA_RETENTION,
+            )
+        )
+    return steps
 
 
 def is_hypertable(connection, table=TABLE) -> bool:
@@ -166,3 +254,34 @@ def teardown(connection) -> None:
                 [TABLE],
             )
             cursor.execute(f"ALTER TABLE {TABLE} SET (timescaledb.compress = false)")
+
+
+def chunks_to_compress(connection, older_than) -> list[str]:
+    """Uncompressed chunks that end at or before `older_than`."""
+    return _chunks(connection, "NOT c.is_compressed AND c.range_end <= %s", [older_than])
+
+
+def chunks_to_decompress(connection, start, end) -> list[str]:
+    """Compressed chunks that hold any time in [start, end)."""
+    return _chunks(
+        connection, "c.is_compressed AND c.range_end > %s AND c.range_start < %s", [start, end]
+    )
+
+
+def _chunks(connection, condition, params) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format('%%I.%%I', c.chunk_schema, c.chunk_name) "
+            f"FROM timescaledb_information.chunks c WHERE c.hypertable_name = %s AND {condition} "
+            "ORDER BY c.range_start",
+            [TABLE, *params],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def change_chunks(connection, action: str, chunks: list[str]) -> None:
+    function = "compress_chunk" if action == "compress" else "decompress_chunk"
+    flag = "if_not_compressed" if action == "compress" else "if_compressed"
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            cursor.execute(f"SELECT {function}(%s::regclass, {flag} => TRUE)", [chunk])

@@ -77,8 +77,9 @@ def on_tick(price: float, rounding=round) -> Decimal:
     return Decimal(max(size, rounding(price / size) * size))
 
 
-def sessions(last: dt.date, count: int) -> list[dt.date]:
-    """The last `count` KRX sessions up to `last`."""
+def sessions(now: dt.datetime, count: int) -> list[dt.date]:
+    """The last `count` KRX sessions that have closed by `now`."""
+    last = krx.last_closed(now).date
     days = krx.sessions(last - dt.timedelta(days=count * 7 // 5 + 30), last)
     return [s.date for s in days[-count:]]
 
@@ -291,12 +292,11 @@ def is_loaded() -> bool:
 
 
 @transaction.atomic
-def seed(*, today: dt.date | None = None) -> dict[str, int]:
+def seed() -> dict[str, int]:
     """Write the demo data set; returns rows written per table."""
     rng = random.Random(SEED)
-    today = today or timezone.localdate(timezone.now(), KST)
-    # Sessions up to yesterday, so that every fill and bar lies in the past.
-    daily_days = sessions(today - dt.timedelta(days=1), DAILY_SESSIONS)
+    # Sessions that have closed, so that every fill and bar lies in the past.
+    daily_days = sessions(timezone.now(), DAILY_SESSIONS)
     StockMetadata.objects.bulk_create(
         StockMetadata(symbol=s, name=n, name_en=e, market=m, sector=sec)
         for s, n, e, m, sec, _ in STOCKS

@@ -1,0 +1,167 @@
+"""What TimescaleDB says about `market_data`: chunks, compression, policies and their runs.
+
+Works with the names before and after 2.18 (compression became "columnstore"), and on
+servers without TimescaleDB, where it says so instead of failing.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from marketdata.timescale import TABLE, Capabilities, detect
+
+
+@dataclass
+class Job:
+    job_id: int
+    kind: str  # "compression" or "retention"
+    schedule_interval: dt.timedelta
+    setting: str | None  # compress_after / drop_after, as configured
+    last_run_status: str | None
+    last_successful_finish: dt.datetime | None
+    next_start: dt.datetime | None
+    total_runs: int
+    total_failures: int
+    errors: list[str] = field(default_factory=list)  # recent job_errors messages
+
+    def as_dict(self):
+        return {
+            "job_id": self.job_id,
+            "kind": self.kind,
+            "schedule_interval": str(self.schedule_interval),
+            "setting": self.setting,
+            "last_run_status": self.last_run_status,
+            "last_successful_finish": _iso(self.last_successful_finish),
+            "next_start": _iso(self.next_start),
+            "total_runs": self.total_runs,
+            "total_failures": self.total_failures,
+            "recent_errors": self.errors,
+        }
+
+
+@dataclass
+class Hypertable:
+    caps: Capabilities
+    version: str | None = None
+    is_hypertable: bool = False
+    chunk_interval: dt.timedelta | None = None
+    chunks: int = 0
+    compression_enabled: bool = False
+    compressed_chunks: int = 0
+    bytes_before: int | None = None
+    bytes_after: int | None = None
+    backlog: int = 0  # uncompressed chunks older than the compression window
+    compress_after: str | None = None
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.bytes_before and self.bytes_after:
+            return self.bytes_before / self.bytes_after
+        return None
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _has_function(cursor, name):
+    cursor.execute("SELECT 1 FROM pg_proc WHERE proname = %s", [name])
+    return cursor.fetchone() is not None
+
+
+def inspect(connection) -> Hypertable:
+    caps = detect(connection)
+    info = Hypertable(caps=caps)
+    if not caps.installed:
+        return info
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
+        info.version = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT compression_enabled FROM timescaledb_information.hypertables "
+            "WHERE hypertable_name = %s",
+            [TABLE],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return info
+        info.is_hypertable, info.compression_enabled = True, row[0]
+        cursor.execute(
+            "SELECT time_interval FROM timescaledb_information.dimensions "
+            "WHERE hypertable_name = %s AND column_name = 'time'",
+            [TABLE],
+        )
+        info.chunk_interval = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE is_compressed) "
+            "FROM timescaledb_information.chunks WHERE hypertable_name = %s",
+            [TABLE],
+        )
+        info.chunks, info.compressed_chunks = cursor.fetchone()
+        info.jobs = _jobs(cursor)
+        compression_job = next((j for j in info.jobs if j.kind == "compression"), None)
+        if compression_job:
+            info.compress_after = compression_job.setting
+            cursor.execute(
+                "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = %s "
+                "AND NOT is_compressed AND range_end < now() - %s::interval",
+                [TABLE, info.compress_after],
+            )
+            info.backlog = cursor.fetchone()[0]
+        if info.compression_enabled:
+            stats = (
+                "hypertable_columnstore_stats"
+                if _has_function(cursor, "hypertable_columnstore_stats")
+                else "hypertable_compression_stats"
+            )
+            cursor.execute(
+                f"SELECT before_compression_total_bytes, after_compression_total_bytes "
+                f"FROM {stats}(%s)",
+                [TABLE],
+            )
+            info.bytes_before, info.bytes_after = cursor.fetchone() or (None, None)
+    return info
+
+
+def _jobs(cursor) -> list[Job]:
+    # policy_compression serves both the compression and (2.18+) the columnstore policy.
+    cursor.execute(
+        """
+        SELECT j.job_id, j.proc_name, j.schedule_interval,
+               coalesce(j.config->>'compress_after', j.config->>'drop_after'),
+               s.last_run_status, s.last_successful_finish, coalesce(s.next_start, j.next_start),
+               coalesce(s.total_runs, 0), coalesce(s.total_failures, 0)
+        FROM timescaledb_information.jobs j
+        LEFT JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
+        WHERE j.hypertable_name = %s AND j.proc_name IN ('policy_compression', 'policy_retention')
+        ORDER BY j.proc_name
+        """,
+        [TABLE],
+    )
+    jobs = [
+        Job(
+            job_id=job_id,
+            kind="compression" if proc == "policy_compression" else "retention",
+            schedule_interval=interval,
+            setting=setting,
+            last_run_status=status,
+            last_successful_finish=success,
+            next_start=next_start,
+            total_runs=runs,
+            total_failures=failures,
+        )
+        for job_id, proc, interval, setting, status, success, next_start, runs, failures in (
+            cursor.fetchall()
+        )
+    ]
+    if jobs:
+        cursor.execute(
+            "SELECT job_id, err_message FROM timescaledb_information.job_errors "
+            "WHERE job_id = ANY(%s) AND finish_time > now() - interval '24 hours' "
+            "ORDER BY finish_time DESC",
+            [[j.job_id for j in jobs]],
+        )
+        by_id = {j.job_id: j for j in jobs}
+        for job_id, message in cursor.fetchall():
+            by_id[job_id].errors.append(message)
+    return jobs

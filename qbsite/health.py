@@ -1,0 +1,399 @@
+"""Health checks of the back office: the database, TimescaleDB, the data and the book.
+
+Each check returns a status (ok, warning, error), a one-line message and details. The
+`healthcheck` command, the admin's health page and /readyz all read them from here.
+"""
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from marketdata import introspection, sessions
+from marketdata.models import Interval
+from marketdata.prices import BAR_CLOSES_AFTER, latest_closes
+from trading.models import Level, Position, SystemLog
+
+OK, WARNING, ERROR = "ok", "warning", "error"
+RANK = {OK: 0, WARNING: 1, ERROR: 2}
+TABLES = (
+    "market_data",
+    "stock_metadata",
+    "trades",
+    "positions",
+    "strategy_performance",
+    "risk_metrics",
+    "system_logs",
+)
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    message: str
+    details: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return {
+            "name": self.name,
+            "status": self.status,
+            "message": self.message,
+            "details": self.details,
+        }
+
+
+class _Context:
+    """What several checks need, read once."""
+
+    @cached_property
+    def hypertable(self):
+        return introspection.inspect(connection)
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    @cached_property
+    def last_session(self):
+        """The newest KRX session that has closed."""
+        today = timezone.localdate(self.now, sessions.KST)
+        found = [
+            s
+            for s in sessions.sessions(today - dt.timedelta(days=20), today)
+            if s.close <= self.now
+        ]
+        return found[-1]
+
+
+def check_database(ctx):
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        latency = (time.perf_counter() - started) * 1000
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_database_size(current_database())")
+        size = cursor.fetchone()[0]
+    return Check(
+        "database",
+        OK,
+        f"PostgreSQL {version.split()[0]}, {latency:.1f} ms round trip, {size / 1e6:,.0f} MB",
+        {"version": version, "latency_ms": round(latency, 2), "size_bytes": size},
+    )
+
+
+def check_migrations(ctx):
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    missing = [f"{m.app_label}.{m.name}" for m, _ in plan]
+    if missing:
+        return Check(
+            "migrations",
+            ERROR,
+            f"{len(missing)} not applied: {', '.join(missing)}; run manage.py migrate",
+            {"missing": missing},
+        )
+    return Check("migrations", OK, "all applied", {"missing": []})
+
+
+def _no_timescale(name, ctx):
+    caps = ctx.hypertable.caps
+    required = settings.QB_TIMESCALEDB == "required"
+    if not caps.available:
+        message = f"TimescaleDB is not available on {caps.server}"
+    elif not caps.installed:
+        message = "the timescaledb extension is not installed; run manage.py timescale apply"
+    else:
+        message = "market_data is not a hypertable; run manage.py timescale apply"
+    return Check(name, ERROR if required else WARNING, message, {"timescaledb": False})
+
+
+def check_timescaledb(ctx):
+    info = ctx.hypertable
+    if not info.is_hypertable:
+        return _no_timescale("timescaledb", ctx)
+    return Check(
+        "timescaledb",
+        OK,
+        f"TimescaleDB {info.version} ({info.caps.license} license), market_data is a "
+        f"hypertable: {info.chunks} chunks of {info.chunk_interval}",
+        {
+            "version": info.version,
+            "license": info.caps.license,
+            "hypertable": True,
+            "chunk_interval": str(info.chunk_interval),
+            "chunks": info.chunks,
+        },
+    )
+
+
+def check_compression(ctx):
+    info = ctx.hypertable
+    if not info.is_hypertable:
+        return _no_timescale("compression", ctx)
+    if not info.caps.compression:
+        return Check(
+            "compression",
+            WARNING,
+            f"the {info.caps.license} edition of TimescaleDB has no compression",
+            {"enabled": False},
+        )
+    details = {
+        "enabled": info.compression_enabled,
+        "compressed_chunks": info.compressed_chunks,
+        "uncompressed_chunks": info.chunks - info.compressed_chunks,
+        "bytes_before": info.bytes_before,
+        "bytes_after": info.bytes_after,
+        "ratio": round(info.ratio, 2) if info.ratio else None,
+        "backlog_chunks": info.backlog,
+        "compress_after": info.compress_after,
+    }
+    if not info.compression_enabled:
+        return Check(
+            "compression", WARNING, "compression is off; run manage.py timescale apply", details
+        )
+    message = f"{info.compressed_chunks} of {info.chunks} chunks compressed"
+    if info.ratio:
+        before, after = info.bytes_before / 1e6, info.bytes_after / 1e6
+        message += f", {before:,.1f} MB -> {after:,.1f} MB ({info.ratio:.1f}x)"
+    if info.backlog:
+        return Check(
+            "compression",
+            WARNING,
+            f"{message}; {info.backlog} chunks older than {info.compress_after} are not compressed",
+            details,
+        )
+    return Check("compression", OK, message, details)
+
+
+def check_jobs(ctx):
+    info = ctx.hypertable
+    if not info.is_hypertable:
+        return _no_timescale("jobs", ctx)
+    if not info.caps.compression:
+        return Check(
+            "jobs", WARNING, f"the {info.caps.license} edition of TimescaleDB has no policies", {}
+        )
+    jobs = {j.kind: j for j in info.jobs}
+    details = {"jobs": [j.as_dict() for j in info.jobs]}
+    expected = ["compression"] + (["retention"] if settings.MARKETDATA_RETENTION else [])
+    problems, status = [], OK
+    for kind in expected:
+        if kind not in jobs:
+            problems.append(f"no {kind} policy")
+            status = max(status, WARNING, key=RANK.get)
+    for job in info.jobs:
+        if job.last_run_status == "Failed":
+            error = f": {job.errors[0]}" if job.errors else ""
+            problems.append(f"{job.kind} job {job.job_id} failed its last run{error}")
+            status = ERROR
+        elif job.next_start and job.next_start < ctx.now - job.schedule_interval:
+            problems.append(
+                f"{job.kind} job {job.job_id} is overdue since {job.next_start:%Y-%m-%d %H:%M}"
+            )
+            status = max(status, WARNING, key=RANK.get)
+    if problems:
+        return Check("jobs", status, "; ".join(problems), details)
+    summary = ", ".join(
+        f"{j.kind} every {j.schedule_interval} ({j.setting}), "
+        + (f"last {j.last_run_status.lower()}" if j.last_run_status else "not run yet")
+        for j in info.jobs
+    )
+    return Check("jobs", OK, summary, details)
+
+
+def _newest_per_symbol(interval):
+    """{symbol: newest bar time} for one interval, by index probes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE symbols AS (
+                (SELECT symbol FROM market_data WHERE interval_type = %s ORDER BY symbol LIMIT 1)
+                UNION ALL
+                SELECT (SELECT m.symbol FROM market_data m WHERE m.interval_type = %s
+                        AND m.symbol > s.symbol ORDER BY m.symbol LIMIT 1)
+                FROM symbols s WHERE s.symbol IS NOT NULL
+            )
+            SELECT s.symbol, (SELECT max(time) FROM market_data m
+                              WHERE m.symbol = s.symbol AND m.interval_type = %s)
+            FROM symbols s WHERE s.symbol IS NOT NULL
+            """,
+            [interval, interval, interval],
+        )
+        return dict(cursor.fetchall())
+
+
+def check_freshness(ctx):
+    session = ctx.last_session
+    intervals, stale, status = {}, {}, OK
+    for interval in (Interval.DAY, *[i for i in BAR_CLOSES_AFTER if i.value.endswith("m")]):
+        newest = _newest_per_symbol(interval)
+        if not newest:
+            continue
+        # The last bar the last closed session should have.
+        if interval == Interval.DAY:
+            expected = session.open.replace(hour=0, minute=0)
+        else:
+            expected = session.continuous_end - BAR_CLOSES_AFTER[interval]
+        latest = max(newest.values())
+        behind = sorted(s for s, t in newest.items() if t < expected)
+        intervals[interval] = {
+            "newest": latest.isoformat(),
+            "expected": expected.isoformat(),
+            "symbols": len(newest),
+            "stale_symbols": behind,
+        }
+        if behind:
+            stale[interval] = behind
+    if not intervals:
+        return Check("freshness", WARNING, "market_data holds no bars", {"intervals": {}})
+    details = {"last_session": str(session.date), "intervals": intervals}
+    if stale:
+        parts = [
+            f"{interval}: {len(symbols)} of {intervals[interval]['symbols']} symbols stop before "
+            f"{session.date}"
+            + (f" ({', '.join(symbols[:5])}{', ...' if len(symbols) > 5 else ''})")
+            for interval, symbols in stale.items()
+        ]
+        status = WARNING
+        return Check("freshness", status, "; ".join(parts), details)
+    return Check(
+        "freshness",
+        OK,
+        f"every interval has bars of the last session ({session.date}): {', '.join(intervals)}",
+        details,
+    )
+
+
+def check_tables(ctx):
+    rows, total = {}, 0
+    is_hypertable = ctx.hypertable.is_hypertable
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            if table == "market_data" and is_hypertable:
+                cursor.execute(
+                    "SELECT approximate_row_count('market_data'), hypertable_size('market_data')"
+                )
+            else:
+                cursor.execute(
+                    "SELECT greatest(reltuples, 0)::bigint, pg_total_relation_size(oid) "
+                    "FROM pg_class WHERE oid = %s::regclass",
+                    [table],
+                )
+            estimate, size = cursor.fetchone()
+            rows[table] = {"estimated_rows": int(estimate or 0), "bytes": int(size or 0)}
+            total += int(size or 0)
+    biggest = max(rows, key=lambda t: rows[t]["bytes"])
+    estimate = rows[biggest]["estimated_rows"]
+    message = f"{total / 1e6:,.0f} MB in all; largest {biggest} (~{estimate:,} rows)"
+    return Check("tables", OK, message, {"tables": rows})
+
+
+def check_logs(ctx):
+    since = ctx.now - dt.timedelta(hours=24)
+    counts = {}
+    for component, level in (
+        SystemLog.objects.filter(timestamp__gte=since, level__in=[Level.ERROR, Level.CRITICAL])
+        .values_list("component", "level")
+        .order_by()
+    ):
+        counts.setdefault(component, {Level.ERROR: 0, Level.CRITICAL: 0})[level] += 1
+    details = {"since": since.isoformat(), "components": counts}
+    if not counts:
+        return Check("logs", OK, "no ERROR or CRITICAL logs in the last 24 h", details)
+    parts = [
+        f"{c}: {n[Level.ERROR]} error(s)"
+        + (f", {n[Level.CRITICAL]} critical" if n[Level.CRITICAL] else "")
+        for c, n in sorted(counts.items())
+    ]
+    status = ERROR if any(n[Level.CRITICAL] for n in counts.values()) else WARNING
+    return Check("logs", status, "last 24 h: " + "; ".join(parts), details)
+
+
+def check_positions(ctx):
+    open_symbols = list(Position.objects.filter(quantity__gt=0).values_list("symbol", flat=True))
+    if not open_symbols:
+        return Check("positions", OK, "no open positions", {"open": 0, "unpriced": []})
+    quotes = latest_closes(open_symbols, ctx.now)
+    since = ctx.last_session.open
+    unpriced = sorted(s for s in open_symbols if s not in quotes or quotes[s].time < since)
+    details = {
+        "open": len(open_symbols),
+        "unpriced": unpriced,
+        "last_session": str(ctx.last_session.date),
+    }
+    if unpriced:
+        return Check(
+            "positions",
+            WARNING,
+            f"{len(unpriced)} of {len(open_symbols)} open positions have no price from the last "
+            f"session ({ctx.last_session.date}): {', '.join(unpriced[:10])}",
+            details,
+        )
+    return Check("positions", OK, f"{len(open_symbols)} open positions, all priced", details)
+
+
+CHECKS = {
+    "database": check_database,
+    "migrations": check_migrations,
+    "timescaledb": check_timescaledb,
+    "compression": check_compression,
+    "jobs": check_jobs,
+    "freshness": check_freshness,
+    "tables": check_tables,
+    "logs": check_logs,
+    "positions": check_positions,
+}
+
+
+def run(names=None) -> list[Check]:
+    """Run the named checks (all by default). A dead database is one error, not a trace."""
+    names = list(names or CHECKS)
+    ctx = _Context()
+    results = []
+    try:
+        results.append(check_database(ctx))
+    except DatabaseError as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        skipped = [n for n in names if n != "database"]
+        return [Check("database", ERROR, f"unreachable: {reason}", {"skipped": skipped})]
+    for name in names:
+        if name == "database":
+            continue
+        try:
+            results.append(CHECKS[name](ctx))
+        except DatabaseError as e:
+            results.append(Check(name, ERROR, f"failed: {str(e).strip().splitlines()[0]}"))
+    if "database" not in names:
+        results.pop(0)
+    return results
+
+
+def overall(checks) -> str:
+    return max((c.status for c in checks), key=RANK.get, default=OK)
+
+
+def report(checks) -> dict:
+    """The documented JSON shape."""
+    return {
+        "status": overall(checks),
+        "checked_at": timezone.now().isoformat(),
+        "checks": [c.as_dict() for c in checks],
+    }
+
+
+def ready() -> tuple[bool, str]:
+    """For /readyz: the database answers and every migration is applied."""
+    try:
+        checks = [check_database(None), check_migrations(None)]
+    except DatabaseError:
+        return False, "database unreachable"
+    if checks[1].status != OK:
+        return False, "migrations not applied"
+    return True, "ok"
