@@ -1,28 +1,30 @@
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from timescale.db.models.managers import TimescaleManager
 
 from marketdata.symbols import SYMBOL_PATTERN, validate_symbol
 
 
 class Interval(models.TextChoices):
-    MIN_1 = "1m", "1 minute"
-    MIN_3 = "3m", "3 minutes"
-    MIN_5 = "5m", "5 minutes"
-    MIN_10 = "10m", "10 minutes"
-    MIN_15 = "15m", "15 minutes"
-    MIN_30 = "30m", "30 minutes"
-    MIN_60 = "60m", "60 minutes"
-    DAY = "1d", "1 day"
-    WEEK = "1w", "1 week"
-    MONTH = "1M", "1 month"
+    MIN_1 = "1m", _("1 minute")
+    MIN_3 = "3m", _("3 minutes")
+    MIN_5 = "5m", _("5 minutes")
+    MIN_10 = "10m", _("10 minutes")
+    MIN_15 = "15m", _("15 minutes")
+    MIN_30 = "30m", _("30 minutes")
+    MIN_60 = "60m", _("60 minutes")
+    DAY = "1d", _("1 day")
+    WEEK = "1w", _("1 week")
+    MONTH = "1M", _("1 month")
 
 
 class Market(models.TextChoices):
-    KOSPI = "KOSPI", "KOSPI"
-    KOSDAQ = "KOSDAQ", "KOSDAQ"
-    KONEX = "KONEX", "KONEX"
-    KOSDAQ_GLOBAL = "KOSDAQ GLOBAL", "KOSDAQ GLOBAL"
+    KOSPI = "KOSPI", _("KOSPI")
+    KOSDAQ = "KOSDAQ", _("KOSDAQ")
+    KONEX = "KONEX", _("KONEX")
+    KOSDAQ_GLOBAL = "KOSDAQ GLOBAL", _("KOSDAQ GLOBAL")
 
 
 class MarketData(models.Model):
@@ -30,22 +32,22 @@ class MarketData(models.Model):
 
     pk = models.CompositePrimaryKey("time", "symbol", "interval_type")
     time = models.DateTimeField(
-        help_text="Start of the bar; a daily bar is the session date 00:00 KST."
+        _("time"), help_text="Start of the bar; a daily bar is the session date 00:00 KST."
     )
-    symbol = models.CharField(max_length=10, validators=[validate_symbol])
-    interval_type = models.CharField(max_length=5, choices=Interval.choices)
-    open = models.DecimalField(max_digits=12, decimal_places=2)
-    high = models.DecimalField(max_digits=12, decimal_places=2)
-    low = models.DecimalField(max_digits=12, decimal_places=2)
-    close = models.DecimalField(max_digits=12, decimal_places=2)
-    volume = models.BigIntegerField()
+    symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_symbol])
+    interval_type = models.CharField(_("interval"), max_length=5, choices=Interval.choices)
+    open = models.DecimalField(_("open"), max_digits=12, decimal_places=2)
+    high = models.DecimalField(_("high"), max_digits=12, decimal_places=2)
+    low = models.DecimalField(_("low"), max_digits=12, decimal_places=2)
+    close = models.DecimalField(_("close"), max_digits=12, decimal_places=2)
+    volume = models.BigIntegerField(_("volume"))
 
     objects = TimescaleManager()
 
     class Meta:
         db_table = "market_data"
-        verbose_name = "market data bar"
-        verbose_name_plural = "market data"
+        verbose_name = _("market data bar")
+        verbose_name_plural = _("market data")
         indexes = [
             # Bars of one symbol and interval over a time range, newest first: the chart,
             # the browser, the loader's merge and the coverage queries.
@@ -55,24 +57,42 @@ class MarketData(models.Model):
         ]
         constraints = [
             # With the ordering rules below, low > 0 makes every price positive.
-            models.CheckConstraint(condition=Q(low__gt=0), name="market_data_low_positive"),
             models.CheckConstraint(
-                condition=Q(high__gte=F("low")), name="market_data_high_gte_low"
+                condition=Q(low__gt=0),
+                name="market_data_low_positive",
+                violation_error_message=_("Prices must be positive."),
+            ),
+            models.CheckConstraint(
+                condition=Q(high__gte=F("low")),
+                name="market_data_high_gte_low",
+                violation_error_message=_("High must not be below low."),
             ),
             models.CheckConstraint(
                 condition=Q(high__gte=F("open")) & Q(high__gte=F("close")),
                 name="market_data_high_gte_open_close",
+                violation_error_message=_("High must not be below open or close."),
             ),
             models.CheckConstraint(
                 condition=Q(low__lte=F("open")) & Q(low__lte=F("close")),
                 name="market_data_low_lte_open_close",
-            ),
-            models.CheckConstraint(condition=Q(volume__gte=0), name="market_data_volume_nonneg"),
-            models.CheckConstraint(
-                condition=Q(interval_type__in=Interval.values), name="market_data_interval_known"
+                violation_error_message=_("Low must not be above open or close."),
             ),
             models.CheckConstraint(
-                condition=Q(symbol__regex=SYMBOL_PATTERN), name="market_data_symbol_krx"
+                condition=Q(volume__gte=0),
+                name="market_data_volume_nonneg",
+                violation_error_message=_("Volume must not be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_type__in=Interval.values),
+                name="market_data_interval_known",
+                violation_error_message=_("Unknown interval."),
+            ),
+            models.CheckConstraint(
+                condition=Q(symbol__regex=SYMBOL_PATTERN),
+                name="market_data_symbol_krx",
+                violation_error_message=_(
+                    "Enter a KRX short code of six characters, such as 005930."
+                ),
             ),
         ]
 
@@ -81,37 +101,49 @@ class MarketData(models.Model):
 
 
 class StockMetadata(models.Model):
-    symbol = models.CharField(max_length=10, primary_key=True, validators=[validate_symbol])
-    name = models.CharField(max_length=100, help_text="Korean name as KRX lists it.")
-    name_en = models.CharField("English name", max_length=100, blank=True)
-    market = models.CharField(max_length=16, choices=Market.choices)
-    sector = models.CharField(max_length=100, blank=True)
-    industry = models.CharField(max_length=200, blank=True)
-    market_cap = models.BigIntegerField("market cap (KRW)", null=True, blank=True)
-    listed_shares = models.BigIntegerField(null=True, blank=True)
-    listing_date = models.DateField(null=True, blank=True)
-    is_active = models.BooleanField("active", default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    symbol = models.CharField(
+        _("symbol"), max_length=10, primary_key=True, validators=[validate_symbol]
+    )
+    name = models.CharField(_("name"), max_length=100, help_text="Korean name as KRX lists it.")
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    market = models.CharField(_("market"), max_length=16, choices=Market.choices)
+    sector = models.CharField(_("sector"), max_length=100, blank=True)
+    industry = models.CharField(_("industry"), max_length=200, blank=True)
+    market_cap = models.BigIntegerField(_("market cap (KRW)"), null=True, blank=True)
+    listed_shares = models.BigIntegerField(_("listed shares"), null=True, blank=True)
+    listing_date = models.DateField(_("listing date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(table_name="stock_metadata_history")
 
     class Meta:
         db_table = "stock_metadata"
-        verbose_name = "stock"
-        verbose_name_plural = "stock metadata"
+        verbose_name = _("stock")
+        verbose_name_plural = _("stock metadata")
         ordering = ("symbol",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(symbol__regex=SYMBOL_PATTERN), name="stock_metadata_symbol_krx"
+                condition=Q(symbol__regex=SYMBOL_PATTERN),
+                name="stock_metadata_symbol_krx",
+                violation_error_message=_(
+                    "Enter a KRX short code of six characters, such as 005930."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(market__in=Market.values), name="stock_metadata_market_known"
+                condition=Q(market__in=Market.values),
+                name="stock_metadata_market_known",
+                violation_error_message=_("Unknown market."),
             ),
             models.CheckConstraint(
                 condition=Q(market_cap__gte=0) | Q(market_cap__isnull=True),
                 name="stock_metadata_market_cap_nonneg",
+                violation_error_message=_("Market cap must not be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(listed_shares__gte=0) | Q(listed_shares__isnull=True),
                 name="stock_metadata_listed_shares_nonneg",
+                violation_error_message=_("Listed shares must not be negative."),
             ),
         ]
 
