@@ -1,10 +1,14 @@
 from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from marketdata.models import StockMetadata
+from marketdata.resources import StockMetadataResource
 
 
 @admin.register(StockMetadata)
-class StockMetadataAdmin(admin.ModelAdmin):
+class StockMetadataAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [StockMetadataResource]
     list_display = ("symbol", "name", "name_en", "market", "sector", "market_cap", "is_active")
     list_filter = ("market", "is_active", "sector")
     search_fields = ("symbol", "name", "name_en")

