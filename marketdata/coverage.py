@@ -44,7 +44,7 @@ class Coverage:
         }
 
 
-def _pairs_sql(symbol, interval):
+def _pairs_sql(symbol, interval, *, counts=True):
     """Distinct (symbol, interval) by a loose index scan: one probe per pair."""
     where, params = [], []
     if symbol:
@@ -54,6 +54,12 @@ def _pairs_sql(symbol, interval):
         where.append("interval_type = %s")
         params.append(interval)
     extra = "".join(f" AND {w}" for w in where)
+    count = (
+        "CROSS JOIN LATERAL (SELECT count(*) AS bars FROM market_data m "
+        "WHERE m.symbol = p.symbol AND m.interval_type = p.interval_type) c"
+        if counts
+        else "CROSS JOIN (SELECT NULL::bigint AS bars) c"
+    )
     first_where = f"WHERE {' AND '.join(where)}" if where else ""
     sql = f"""
     WITH RECURSIVE pairs AS (
@@ -72,8 +78,7 @@ def _pairs_sql(symbol, interval):
         AND m.interval_type = p.interval_type ORDER BY time LIMIT 1) f
     CROSS JOIN LATERAL (SELECT time FROM market_data m WHERE m.symbol = p.symbol
         AND m.interval_type = p.interval_type ORDER BY time DESC LIMIT 1) l
-    CROSS JOIN LATERAL (SELECT count(*) AS bars FROM market_data m WHERE m.symbol = p.symbol
-        AND m.interval_type = p.interval_type) c
+    {count}
     LEFT JOIN stock_metadata s ON s.symbol = p.symbol
     ORDER BY p.symbol, p.interval_type
     """
@@ -145,3 +150,15 @@ def _ranges(times, step) -> list[str]:
             ranges.append(f"{start:%Y-%m-%d %H:%M}{end}")
         start = previous = t
     return ranges
+
+
+def newest_by_interval() -> dict[str, dt.datetime]:
+    """The newest bar of each interval held, by index probes (one per symbol and interval)."""
+    sql, params = _pairs_sql(None, None, counts=False)
+    newest: dict[str, dt.datetime] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for _symbol, interval, _bars, _first, last, _name in cursor.fetchall():
+            if interval not in newest or last > newest[interval]:
+                newest[interval] = last
+    return newest

@@ -165,3 +165,37 @@ def _jobs(cursor) -> list[Job]:
         for job_id, message in cursor.fetchall():
             by_id[job_id].errors.append(message)
     return jobs
+
+
+@dataclass
+class Chunk:
+    name: str
+    range_start: dt.datetime
+    range_end: dt.datetime
+    compressed: bool
+    bytes: int  # now on disk
+    bytes_before: int | None  # before compression, for compressed chunks
+
+
+def chunk_sizes(connection) -> list[Chunk]:
+    with connection.cursor() as cursor:
+        stats = (
+            "chunk_columnstore_stats"
+            if _has_function(cursor, "chunk_columnstore_stats")
+            else "chunk_compression_stats"
+        )
+        cursor.execute(
+            f"""
+            SELECT c.chunk_name, c.range_start, c.range_end, c.is_compressed,
+                   coalesce(s.after_compression_total_bytes, pg_total_relation_size(
+                       format('%%I.%%I', c.chunk_schema, c.chunk_name))),
+                   s.before_compression_total_bytes
+            FROM timescaledb_information.chunks c
+            LEFT JOIN {stats}(%s) s ON s.chunk_name = c.chunk_name
+                AND s.compression_status = 'Compressed'
+            WHERE c.hypertable_name = %s
+            ORDER BY c.range_start DESC
+            """,
+            [TABLE, TABLE],
+        )
+        return [Chunk(*row) for row in cursor.fetchall()]

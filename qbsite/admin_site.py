@@ -1,22 +1,106 @@
-"""The admin site of the back office: Django's admin plus pages of our own."""
+"""The admin site of the back office: Django's admin plus pages of our own (dashboard,
+health, market data views), each behind staff login and its own permission."""
+
+from functools import partial
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
-from qbsite import health
+from marketdata import admin_views
+from qbsite import dashboard, health, market_chart
+
+MARKET_PAGES = [
+    # (url, name, title, view, permission)
+    ("marketdata/bars/", "marketdata_browser", _("Bars"), admin_views.browser, admin_views.VIEW),
+    ("marketdata/bars/export/", "marketdata_export", None, admin_views.export, admin_views.VIEW),
+    (
+        "marketdata/chart/",
+        "marketdata_chart",
+        _("Chart"),
+        market_chart.chart_page,
+        admin_views.VIEW,
+    ),
+    (
+        "marketdata/chart/data/",
+        "marketdata_chart_data",
+        None,
+        market_chart.chart_data,
+        admin_views.VIEW,
+    ),
+    (
+        "marketdata/coverage/",
+        "marketdata_coverage",
+        _("Coverage"),
+        admin_views.coverage_page,
+        admin_views.VIEW,
+    ),
+    (
+        "marketdata/delete/",
+        "marketdata_delete",
+        _("Delete a range"),
+        admin_views.delete_range,
+        admin_views.DELETE,
+    ),
+    (
+        "marketdata/hypertable/",
+        "marketdata_hypertable",
+        _("Hypertable"),
+        admin_views.hypertable_panel,
+        admin_views.VIEW,
+    ),
+]
 
 
 class QBAdminSite(admin.AdminSite):
-    site_header = "QB back office"
-    site_title = "QB back office"
-    index_title = "Trading, market data and operations"
+    site_header = _("QB back office")
+    site_title = _("QB back office")
+    index_title = _("Trading, market data and operations")
+    index_template = "admin/qb_index.html"
 
     def get_urls(self):
+        pages = [
+            path(url, self.admin_view(partial(view, self)), name=name)
+            for url, name, _title, view, _perm in MARKET_PAGES
+        ]
         return [
             path("health/", self.admin_view(self.health_view), name="health"),
+            *pages,
             *super().get_urls(),
         ]
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        pages = [
+            {
+                "name": title,
+                "object_name": name,
+                "admin_url": reverse(f"admin:{name}"),
+                "add_url": None,
+                "view_only": True,
+                "perms": {"view": True},
+            }
+            for _url, name, title, _view, permission in MARKET_PAGES
+            if title and request.user.has_perm(permission)
+        ]
+        if pages and app_label in (None, "marketdata"):
+            market = next((a for a in apps if a["app_label"] == "marketdata"), None)
+            if market is None:
+                market = {
+                    "name": _("Market data"),
+                    "app_label": "marketdata",
+                    "app_url": reverse("admin:marketdata_browser"),
+                    "has_module_perms": True,
+                    "models": [],
+                }
+                apps.append(market)
+            market["models"] = pages + market["models"]
+        return apps
+
+    def index(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "dashboard": dashboard.figures()}
+        return super().index(request, extra_context)
 
     def health_view(self, request):
         checks = health.run()
@@ -25,7 +109,7 @@ class QBAdminSite(admin.AdminSite):
             "admin/health.html",
             {
                 **self.each_context(request),
-                "title": "Health",
+                "title": _("Health"),
                 "checks": checks,
                 "status": health.overall(checks),
             },

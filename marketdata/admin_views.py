@@ -1,0 +1,204 @@
+"""Admin pages for market data, which the admin cannot register (composite key): the bar
+browser with keyset paging, streamed CSV export, coverage, range deletion and the
+hypertable panel. The admin site (qbsite/admin_site.py) mounts them behind staff login;
+each checks its own permission."""
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from marketdata import coverage, introspection
+from marketdata.models import Interval, MarketData, StockMetadata
+from marketdata.sessions import KST
+from marketdata.symbols import validate_symbol
+
+PAGE = 100
+VIEW, DELETE = "marketdata.view_marketdata", "marketdata.delete_marketdata"
+
+
+def require(request, permission):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+class RangeForm(forms.Form):
+    symbol = forms.CharField(label=_("symbol"), max_length=10, validators=[validate_symbol])
+    interval = forms.ChoiceField(label=_("interval"), choices=Interval.choices, initial="1d")
+    start = forms.DateField(label=_("from"), required=False)
+    end = forms.DateField(label=_("to"), required=False, help_text=_("included"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        return data
+
+    def bounds(self):
+        """(first moment, moment after the last day), Korea time; None where open."""
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        return (
+            dt.datetime.combine(start, dt.time(), KST) if start else None,
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), KST) if end else None,
+        )
+
+    def bars(self):
+        first, after = self.bounds()
+        bars = MarketData.objects.filter(
+            symbol=self.cleaned_data["symbol"], interval_type=self.cleaned_data["interval"]
+        )
+        if first:
+            bars = bars.filter(time__gte=first)
+        if after:
+            bars = bars.filter(time__lt=after)
+        return bars
+
+
+def symbol_choices():
+    return StockMetadata.objects.order_by("symbol").values_list("symbol", "name")
+
+
+def page_context(site, request, title, **extra):
+    return {
+        **site.each_context(request),
+        "title": title,
+        "symbols": symbol_choices(),
+        **extra,
+    }
+
+
+def browser(site, request):
+    """Newest bars first, keyset paging on time (?before=...): no OFFSET, no COUNT."""
+    require(request, VIEW)
+    form = RangeForm(request.GET or None)
+    rows, next_query = [], None
+    if form.is_valid():
+        bars = form.bars().order_by("-time")
+        before = request.GET.get("before")
+        if before:
+            try:
+                bars = bars.filter(time__lt=dt.datetime.fromisoformat(before))
+            except ValueError:
+                form.add_error(None, _("The page cursor is not a time."))
+        rows = list(bars[: PAGE + 1])
+        if len(rows) > PAGE:
+            rows = rows[:PAGE]
+            params = {k: v for k, v in request.GET.items() if k != "before"}
+            next_query = urlencode(params | {"before": rows[-1].time.isoformat()})
+    query = urlencode({k: v for k, v in request.GET.items() if k != "before"})
+    return TemplateResponse(
+        request,
+        "admin/marketdata/browser.html",
+        page_context(
+            site,
+            request,
+            _("Market data bars"),
+            form=form,
+            rows=rows,
+            next_query=next_query,
+            query=query,
+        ),
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def export(site, request):
+    """The selected range as canonical CSV, streamed from a server-side cursor."""
+    require(request, VIEW)
+    form = RangeForm(request.GET)
+    if not form.is_valid():
+        return redirect(f"{reverse('admin:marketdata_browser')}?{request.GET.urlencode()}")
+    writer = csv.writer(_Echo())
+    columns = ("time", "symbol", "interval_type", "open", "high", "low", "close", "volume")
+
+    def rows():
+        yield writer.writerow(columns)
+        bars = form.bars().order_by("time").values_list(*columns)
+        for time, *rest in bars.iterator(chunk_size=5000):
+            yield writer.writerow([time.astimezone(KST).isoformat(), *rest])
+
+    data = form.cleaned_data
+    name = f"{data['symbol']}_{data['interval']}.csv"
+    return StreamingHttpResponse(
+        rows(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def coverage_page(site, request):
+    require(request, VIEW)
+    rows = coverage.coverage(gaps=True)
+    return TemplateResponse(
+        request,
+        "admin/marketdata/coverage.html",
+        page_context(site, request, _("Market data coverage"), rows=rows),
+    )
+
+
+def delete_range(site, request):
+    """Count what a range holds, then delete it on confirmation; logged in the admin log."""
+    require(request, DELETE)
+    form = RangeForm(request.POST or request.GET or None)
+    count = None
+    if form.is_valid():
+        bars = form.bars()
+        data = form.cleaned_data
+        what = (
+            f"{data['symbol']} {data['interval']} "
+            f"{data['start'] or '...'} to {data['end'] or '...'}"
+        )
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            with transaction.atomic():
+                deleted, _ignored = bars.delete()
+                LogEntry.objects.create(
+                    user=request.user,
+                    content_type=ContentType.objects.get_for_model(MarketData),
+                    object_id=f"{data['symbol']}:{data['interval']}",
+                    object_repr=what[:200],
+                    action_flag=DELETION,
+                    change_message=f"Deleted {deleted} bars: {what}",
+                )
+            messages.success(request, f"Deleted {deleted:,} bars of {what}.")
+            return redirect(
+                reverse("admin:marketdata_browser")
+                + "?"
+                + urlencode({"symbol": data["symbol"], "interval": data["interval"]})
+            )
+        count = bars.count()
+    return TemplateResponse(
+        request,
+        "admin/marketdata/delete_range.html",
+        page_context(site, request, _("Delete market data"), form=form, count=count),
+    )
+
+
+def hypertable_panel(site, request):
+    require(request, VIEW)
+    info = introspection.inspect(connection)
+    return TemplateResponse(
+        request,
+        "admin/marketdata/hypertable.html",
+        page_context(
+            site,
+            request,
+            _("Hypertable"),
+            info=info,
+            chunks=introspection.chunk_sizes(connection) if info.is_hypertable else [],
+        ),
+    )
