@@ -13,7 +13,7 @@ LOCAL := .local
 SECRET_FILE := $(LOCAL)/secret_key
 export SECRET_KEY_FILE ?= $(abspath $(SECRET_FILE))
 
-.PHONY: run test stop db lint format migrations-check check-deploy clean
+.PHONY: run test stop db lint format migrations-check check-deploy messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ test: lint migrations-check
 check-deploy: $(VENV)/.installed
 	DEBUG=false SECRET_KEY_FILE= SECRET_KEY=$$($(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))") \
 		ALLOWED_HOSTS=qb.example.com $(MANAGE) check --deploy --fail-level WARNING
+
+# Korean translations: refresh locale/ko/LC_MESSAGES/django.po, then compile the .mo
+# (both are committed). Needs GNU gettext (apt-get install gettext).
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages -l ko --ignore=.venv --ignore=engines --ignore=staticfiles \
+		--ignore=tests --ignore=bench --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv
 
 clean: stop
 	rm -rf $(VENV) $(LOCAL) staticfiles engines/timescaledb/node_modules

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TradingConfig(AppConfig):
     name = "trading"
-    verbose_name = "Trading"
+    verbose_name = _("Trading")

@@ -50,6 +50,8 @@ class Trade(models.Model):
     class Meta:
         db_table = "trades"
         ordering = ("-executed_at",)
+        verbose_name = _("trade")
+        verbose_name_plural = _("trades")
         indexes = [
             # The fills of one symbol over time: position rebuild and the chart's markers.
             models.Index("symbol", "executed_at", name="trades_symbol_executed_idx"),
@@ -130,6 +132,8 @@ class Position(models.Model):
     class Meta:
         db_table = "positions"
         ordering = ("symbol",)
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         constraints = [
             # Korean cash accounts do not short.
             models.CheckConstraint(
@@ -185,6 +189,7 @@ class StrategyPerformance(models.Model):
     class Meta:
         db_table = "strategy_performance"
         ordering = ("-date", "strategy")
+        verbose_name = _("strategy performance")
         verbose_name_plural = _("strategy performance")
         constraints = [
             models.UniqueConstraint(
@@ -231,6 +236,8 @@ class RiskMetric(models.Model):
     class Meta:
         db_table = "risk_metrics"
         ordering = ("-timestamp",)
+        verbose_name = _("risk metric")
+        verbose_name_plural = _("risk metrics")
         constraints = [
             models.CheckConstraint(
                 condition=Q(portfolio_value__gte=0),
@@ -271,6 +278,8 @@ class SystemLog(models.Model):
     class Meta:
         db_table = "system_logs"
         ordering = ("-timestamp",)
+        verbose_name = _("system log")
+        verbose_name_plural = _("system logs")
         indexes = [
             # The log list, newest first.
             models.Index(F("timestamp").desc(), name="system_logs_timestamp_desc_idx"),
