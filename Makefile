@@ -51,7 +51,9 @@ format: $(VENV)/.installed
 migrations-check: $(VENV)/.installed $(SECRET_FILE) db
 	$(MANAGE) makemigrations --check --dry-run
 
-# The PostgreSQL suite, then the TimescaleDB suite on the test engine.
+# The PostgreSQL suite, then the TimescaleDB suite on the test engine. Tests that want
+# the system_logs handler switch it on themselves.
+test: export QB_LOG_TO_DATABASE = false
 test: lint migrations-check
 	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/postgres.xml)
 	bin/test-timescale

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "simple_history",
     "import_export",
+    "axes",
     "marketdata",
     "trading",
     "qbsite.apps.QbsiteConfig",
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qbsite.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,7 +93,21 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "qbsite.middleware.DatabaseUnavailableMiddleware",
+    # Last, so that it sees the login attempts of the admin's views.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: 5 failures for a username from one address lock it for an hour.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_HOURS", default=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "qbsite.urls"
 
@@ -161,6 +177,8 @@ STATICFILES_FINDERS = [
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Exported text that starts like a formula (=, +, -, @) is quoted for spreadsheets.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -172,12 +190,28 @@ STORAGES = {
     },
 }
 
+# Logs go to stderr, as text or (LOG_FORMAT=json, the Docker image) one JSON object a
+# line; the project's warnings and errors are also kept in system_logs.
+LOG_FORMAT = _env_choice("LOG_FORMAT", ("text", "json"), "text")
+QB_LOG_TO_DATABASE = env.bool("QB_LOG_TO_DATABASE", default=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "qbsite.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "system_logs": {"()": "qbsite.logging.SystemLogHandler", "level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        name: {"handlers": ["console", "system_logs"], "level": "INFO", "propagate": False}
+        for name in ("qbsite", "marketdata", "trading", "django.request", "django.security")
+    }
+    # django-axes announces itself at every start; its lockouts are warnings.
+    | {"axes": {"handlers": ["console", "system_logs"], "level": "WARNING", "propagate": False}},
 }
 
 # TimescaleDB: `auto` uses it when the server has it, `required` refuses to migrate

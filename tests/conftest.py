@@ -16,6 +16,7 @@ def plain_http_test_client(settings):
     # Production defaults stay on in the tests, except those the test client cannot meet:
     # it speaks plain HTTP and static files are not collected.
     settings.SECURE_SSL_REDIRECT = False
+    settings.QB_LOG_TO_DATABASE = False
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }

@@ -45,8 +45,7 @@ def test_superusers_see_every_list(admin_client, name):
 
 
 def test_staff_without_permissions_get_403_on_a_list(client):
-    User.objects.create_user("viewer", password="s3cret-pass-word", is_staff=True)
-    client.login(username="viewer", password="s3cret-pass-word")
+    client.force_login(User.objects.create_user("viewer", is_staff=True))
     assert client.get(reverse("admin:trading_trade_changelist")).status_code == 403
 
 

@@ -1,0 +1,97 @@
+"""Logging: JSON lines for containers, and the project's warnings and errors kept in the
+system_logs table as well.
+
+The table handler never blocks or fails the code that logs: records go onto a bounded
+queue (dropped when it is full), and one background thread writes them with its own
+database connection, swallowing any failure (a database that is down included).
+"""
+
+import json
+import logging
+import queue
+import threading
+import traceback
+
+QUEUE_SIZE = 10_000
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = "".join(traceback.format_exception(*record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class SystemLogHandler(logging.Handler):
+    """Copies records into SystemLog (component = logger name) from a background thread."""
+
+    def __init__(self, level=logging.WARNING):
+        super().__init__(level)
+        self.queue: queue.Queue = queue.Queue(QUEUE_SIZE)
+        self._thread = None
+        self._lock = threading.Lock()
+
+    def emit(self, record):
+        from django.conf import settings
+
+        if not getattr(settings, "QB_LOG_TO_DATABASE", False):
+            return
+        # 4xx answers are the visitors' mistakes, not the project's.
+        if record.name == "django.request" and record.levelno < logging.ERROR:
+            return
+        try:
+            self.queue.put_nowait(
+                {
+                    "level": record.levelname if record.levelname in LEVELS else "ERROR",
+                    "component": record.name[:100],
+                    "message": record.getMessage(),
+                    "extra": {"module": record.module, "line": record.lineno}
+                    | ({"exception": self.format_exception(record)} if record.exc_info else {}),
+                }
+            )
+        except queue.Full:
+            return
+        except Exception:  # a log record must never break its caller
+            return
+        self._start()
+
+    @staticmethod
+    def format_exception(record):
+        return "".join(traceback.format_exception(*record.exc_info))[-4000:]
+
+    def _start(self):
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._write, name="system-log-writer", daemon=True
+                    )
+                    self._thread.start()
+
+    def _write(self):
+        from django.db import connection
+
+        from trading.models import SystemLog
+
+        while True:
+            item = self.queue.get()
+            try:
+                SystemLog.objects.create(**item)
+            except Exception:  # nowhere to report it: drop the record
+                connection.close()
+            finally:
+                self.queue.task_done()
+
+    def flush(self):
+        """Wait until every queued record is written (or dropped)."""
+        if self._thread is not None and self._thread.is_alive():
+            self.queue.join()
+
+
+LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
