@@ -4,6 +4,19 @@ from import_export import resources
 
 from marketdata.models import StockMetadata
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FormulaSafeResource(resources.ModelResource):
+    """Text that a spreadsheet would run as a formula is exported behind a quote (OWASP)."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+
 COLUMNS = (
     "symbol",
     "name",
@@ -18,7 +31,7 @@ COLUMNS = (
 )
 
 
-class StockMetadataResource(resources.ModelResource):
+class StockMetadataResource(FormulaSafeResource):
     class Meta:
         model = StockMetadata
         fields = COLUMNS

@@ -83,9 +83,12 @@ class SystemLogHandler(logging.Handler):
             item = self.queue.get()
             try:
                 SystemLog.objects.create(**item)
-            except Exception:  # nowhere to report it: drop the record
-                connection.close()
+            except Exception:  # noqa: S110 - nowhere to report it: the record is dropped
+                pass
             finally:
+                if self.queue.empty():
+                    # Hold no idle connection between bursts (and none after a failure).
+                    connection.close()
                 self.queue.task_done()
 
     def flush(self):

@@ -177,8 +177,9 @@ STATICFILES_FINDERS = [
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Exported text that starts like a formula (=, +, -, @) is quoted for spreadsheets.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Exported text that starts like a formula (=, +, -, @) is quoted for spreadsheets by our
+# resources (marketdata/resources.py), which keeps the text whole.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

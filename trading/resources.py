@@ -2,8 +2,7 @@
 
 import uuid
 
-from import_export import resources
-
+from marketdata.resources import FormulaSafeResource
 from trading.models import Trade
 
 COLUMNS = (
@@ -20,7 +19,7 @@ COLUMNS = (
 )
 
 
-class TradeResource(resources.ModelResource):
+class TradeResource(FormulaSafeResource):
     """Rows with an id update that trade; rows without one are new fills."""
 
     class Meta:

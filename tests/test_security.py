@@ -1,0 +1,129 @@
+"""Security defaults, throttled logins, the 503 page, logs kept in system_logs."""
+
+import logging
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection
+from django.urls import reverse
+
+from tests import factories
+from trading.models import SystemLog
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/admin/login/?next=/admin/"
+
+
+def test_every_page_sends_a_content_security_policy_without_inline_script(client):
+    response = client.get(LOGIN)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_sessions_expire_after_a_working_day():
+    assert settings.SESSION_COOKIE_AGE == 8 * 3600
+    assert settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_five_failed_logins_lock_the_account_even_with_the_right_password(client):
+    User.objects.create_user("ops", password="the-right-pass-phrase", is_staff=True)
+    statuses = [
+        client.post(LOGIN, {"username": "ops", "password": "wrong"}).status_code for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+
+    locked = client.post(LOGIN, {"username": "ops", "password": "the-right-pass-phrase"})
+
+    assert locked.status_code == 429
+    assert "Account locked" in locked.text
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_good_login_is_not_throttled(client):
+    User.objects.create_user("ops", password="the-right-pass-phrase", is_staff=True)
+    client.post(LOGIN, {"username": "ops", "password": "wrong"})
+    response = client.post(LOGIN, {"username": "ops", "password": "the-right-pass-phrase"})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_database_gives_a_friendly_503_and_the_site_recovers(admin_client):
+    assert admin_client.get(reverse("admin:trading_trade_changelist")).status_code == 200
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "9"
+    try:
+        response = admin_client.get(reverse("admin:trading_trade_changelist"))
+        assert response.status_code == 503
+        assert "The database is unavailable" in response.text
+        assert "Traceback" not in response.text
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert admin_client.get(reverse("admin:trading_trade_changelist")).status_code == 200
+
+
+def system_log_handler():
+    [handler] = [h for h in logging.getLogger("trading").handlers if h.name == "system_logs"]
+    return handler
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_projects_warnings_land_in_system_logs_with_the_logger_as_component(settings):
+    settings.QB_LOG_TO_DATABASE = True
+    logging.getLogger("trading.positions").warning("position %s looks stale", "005930")
+    logging.getLogger("trading.positions").info("routine")
+    system_log_handler().flush()
+
+    [row] = SystemLog.objects.all()
+    assert (row.level, row.component, row.message) == (
+        "WARNING",
+        "trading.positions",
+        "position 005930 looks stale",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logging_when_the_table_cannot_be_written_neither_blocks_nor_fails(settings):
+    settings.QB_LOG_TO_DATABASE = True
+    handler = system_log_handler()
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE system_logs RENAME TO system_logs_away")
+    try:
+        started = time.perf_counter()
+        for n in range(100):
+            logging.getLogger("marketdata.loading").error("failure %d", n)
+        assert time.perf_counter() - started < 1.0
+        handler.flush()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE system_logs_away RENAME TO system_logs")
+    assert not SystemLog.objects.exists()
+    logging.getLogger("marketdata.loading").error("after")
+    handler.flush()
+    assert SystemLog.objects.get().message == "after"
+
+
+def test_exports_neutralise_spreadsheet_formulas(admin_client):
+    factories.trade(strategy="=cmd|' /C calc'!A0", broker_order_id="+1+1").save()
+    response = admin_client.post(
+        reverse("admin:trading_trade_export"),
+        {
+            "format": "0",
+            "resource": "0",
+            "traderesource_strategy": "on",
+            "traderesource_broker_order_id": "on",
+        },
+    )
+    assert response.content.decode().splitlines() == [
+        "strategy,broker_order_id",
+        "'=cmd|' /C calc'!A0,'+1+1",
+    ]
