@@ -171,7 +171,13 @@ OPTIONAL_EMPTY = {"market_cap": None, "listed_shares": None, "listing_date": Non
 
 def parse(text: str, name: str):
     """(format, {symbol: fields}) of a listing file's text; ListingError lists every problem."""
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _parse(csv.reader(io.StringIO(text)), name)
+    except csv.Error as e:
+        raise ListingError([f"{name}: not a CSV file: {e}"]) from e
+
+
+def _parse(reader, name):
     header = [c.strip().lstrip("\ufeff") for c in next(reader, [])]
     try:
         fmt = detect(header)

@@ -179,9 +179,11 @@ def _encoding(header: bytes, sample: bytes, asked: str, name: str) -> str:
 def _header(raw: bytes, encoding: str, name: str) -> list[str]:
     try:
         text = raw.decode(encoding)
+        return [c.strip().lstrip("\ufeff") for c in next(csv.reader([text]))]
     except UnicodeDecodeError as e:
         raise LoadError([f"{name}:1: the header is not {encoding}: {e.reason}"]) from e
-    return [c.strip().lstrip("\ufeff") for c in next(csv.reader([text]))]
+    except csv.Error as e:
+        raise LoadError([f"{name}:1: the header is not CSV: {e}"]) from e
 
 
 def _symbol_and_interval(fmt, name: str, opts: Options) -> tuple[str | None, str | None]:
@@ -227,13 +229,25 @@ def _copy(cursor, sql, source, progress, admit=None):
         reader = _Reader(stream, progress, admit)
         try:
             # copy_expert is psycopg2's own: map its errors to Django's like execute() does.
-            with connection.wrap_database_errors:
+            with connection.wrap_database_errors, _quiet_excepthook():
                 cursor.copy_expert(sql, reader, 1 << 16)
         except DatabaseError:
             if reader.refused:
                 raise _Fallback from None
             raise
     return cursor.rowcount
+
+
+@contextlib.contextmanager
+def _quiet_excepthook():
+    """When the server goes away in the middle of a COPY, psycopg2 prints the pending error
+    through sys.excepthook before raising it; the caller reports it once, cleanly."""
+    previous = sys.excepthook
+    sys.excepthook = lambda *exc: None
+    try:
+        yield
+    finally:
+        sys.excepthook = previous
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ from marketdata.admin_lists import (
     MarketFilter,
     SectorFilter,
     distinct_filter,
+    stock_names,
 )
 from marketdata.models import StockMetadata
 from trading import charts, performance, positions
@@ -79,12 +80,23 @@ class TradeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                stock_name=stock_name(),
                 amount_value=ExpressionWrapper(
                     F("quantity") * F("price"), output_field=DecimalField()
                 ),
             )
         )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            # Names for the page's rows in one query: a per-row subquery would also run for
+            # every row an OFFSET skips.
+            trades = context["cl"].result_list
+            names = stock_names(t.symbol for t in trades)
+            for trade in trades:
+                trade.stock_name = names.get(trade.symbol, "")
+        return response
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -98,7 +110,7 @@ class TradeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     @admin.display(description=_("symbol"), ordering="symbol")
     def stock(self, trade):
-        return f"{trade.symbol} {trade.stock_name or ''}".strip()
+        return f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip()
 
     @admin.display(description=_("amount"), ordering="amount_value")
     def amount(self, trade):
