@@ -49,3 +49,13 @@ def test_the_image_migrates_before_gunicorn_starts_and_runs_as_a_user():
     assert cmd.index("migrate --no-input") < cmd.index("gunicorn qbsite.wsgi")
     assert "\nUSER qb\n" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def test_the_image_logs_json_lines_and_builds_wheels_in_a_stage_of_its_own():
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    stages = dockerfile.split("\nFROM ")
+    assert len(stages) == 2
+    final = stages[1]
+    assert "LOG_FORMAT=json" in final
+    assert "--access-logformat" in final
+    assert "gcc" not in final and "build-essential" not in final
