@@ -198,3 +198,16 @@ def test_a_list_costs_the_same_queries_for_2_rows_as_for_20(admin_client, name):
     few = queries()
     add_rows(2, 18)
     assert queries() == few
+
+
+def test_log_messages_are_searched_by_whole_words(admin_client):
+    factories.log(message="Order rejected: insufficient buying power 0000123456").save()
+    factories.log(message="Order filled 0000999999").save()
+    url = reverse("admin:trading_systemlog_changelist")
+
+    def found(term):
+        return [log.message for log in admin_client.get(url, {"q": term}).context["cl"].result_list]
+
+    assert found("rejected 0000123456") == ["Order rejected: insufficient buying power 0000123456"]
+    assert len(found("order")) == 2
+    assert found("reject") == []

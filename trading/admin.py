@@ -1,7 +1,9 @@
 import json
+import re
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import (
     DecimalField,
     ExpressionWrapper,
@@ -339,11 +341,22 @@ class SystemLogAdmin(admin.ModelAdmin):
         ExtraFilter,
     )
     search_fields = ("message",)
+    search_help_text = _("Whole words of the message, all of them: broker rejected 0000123456")
     fields = ("timestamp", "level", "component", "message", "extra_json")
     readonly_fields = fields
     ordering = ("-timestamp",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """Full-text search on whole words (GIN index): fast on tens of millions of rows,
+        where a substring search would read them all."""
+        words = re.findall(r"\w+", search_term)
+        if not words:
+            return queryset, False
+        query = SearchQuery(" ".join(words), search_type="plain", config="simple")
+        vector = SearchVector("message", config="simple")
+        return queryset.annotate(message_words=vector).filter(message_words=query), False
 
     @admin.display(description=_("extra"))
     def extra_json(self, log):

@@ -1,9 +1,9 @@
 import uuid
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -289,10 +289,8 @@ class SystemLog(models.Model):
             models.Index("level", F("timestamp").desc(), name="system_logs_level_time_idx"),
             # Filtering on a key/value of `extra` (jsonb containment).
             GinIndex(fields=["extra"], name="system_logs_extra_gin"),
-            # Searching messages: the admin's search is UPPER(message) LIKE UPPER('%term%').
-            GinIndex(
-                OpClass(Upper("message"), name="gin_trgm_ops"), name="system_logs_message_trgm"
-            ),
+            # The admin's message search: whole words, to_tsvector('simple', message).
+            GinIndex(SearchVector("message", config="simple"), name="system_logs_message_fts"),
         ]
         constraints = [
             models.CheckConstraint(
