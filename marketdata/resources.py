@@ -2,6 +2,7 @@
 
 from import_export import resources
 
+from marketdata.listing import FORMATS
 from marketdata.models import StockMetadata
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -17,18 +18,8 @@ class FormulaSafeResource(resources.ModelResource):
         return value
 
 
-COLUMNS = (
-    "symbol",
-    "name",
-    "name_en",
-    "market",
-    "sector",
-    "industry",
-    "market_cap",
-    "listed_shares",
-    "listing_date",
-    "is_active",
-)
+# The canonical listing columns, as load_stock_metadata reads them.
+COLUMNS = tuple(FORMATS[0].columns)
 
 
 class StockMetadataResource(FormulaSafeResource):

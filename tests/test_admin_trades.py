@@ -12,6 +12,7 @@ from django.urls import reverse
 from marketdata.models import StockMetadata
 from tests import factories
 from trading.models import Trade
+from trading.resources import COLUMNS
 
 pytestmark = pytest.mark.django_db
 KST = dt.timezone(dt.timedelta(hours=9))
@@ -115,21 +116,7 @@ def test_the_export_follows_the_filters(admin_client):
         {
             "format": "0",
             "resource": "0",
-            **{
-                f"traderesource_{f}": "on"
-                for f in (
-                    "id",
-                    "executed_at",
-                    "symbol",
-                    "side",
-                    "quantity",
-                    "price",
-                    "commission",
-                    "tax",
-                    "strategy",
-                    "broker_order_id",
-                )
-            },
+            **{f"traderesource_{f}": "on" for f in COLUMNS},
         },
     )
     assert response.status_code == 200
