@@ -302,3 +302,9 @@ def test_the_admin_health_page_is_for_staff(client, admin_client):
     page = admin_client.get(url)
     assert page.status_code == 200
     assert "migrations" in page.text and "all applied" in page.text
+
+
+def test_open_positions_priced_in_the_last_session_are_ok(fresh_market):
+    factories.position(symbol="005930").save()
+    factories.position(symbol="000660").save()
+    assert statuses("positions")["positions"] == (health.OK, "2 open positions, all priced")
