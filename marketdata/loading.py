@@ -11,6 +11,7 @@ cannot take the file leaves nothing behind. Memory does not grow with the file.
 
 import contextlib
 import csv
+import functools
 import gzip
 import itertools
 import re
@@ -297,10 +298,15 @@ def _merge(cursor, result, source_sql, source_with_line, opts, name, fmt):
 
 
 def load_file(path: str, opts: Options, progress=None) -> Result:
-    """Load one file inside the caller's transaction. Raises LoadError, writing nothing."""
+    """Load one file inside the caller's transaction. Raises LoadError, writing nothing.
+    `progress(name, bytes read, total bytes or None)` is called as COPY reads the file."""
     started = time.monotonic()
     source = _Source(path)
     name = source.name
+    if progress:
+        plain = path != "-" and not path.endswith(".gz") and Path(path).is_file()
+        total = Path(path).stat().st_size if plain else None
+        progress = functools.partial(progress, name, total=total)
     try:
         with source.open() as stream:
             header_bytes, sample = _read_head(stream, name)

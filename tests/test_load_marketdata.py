@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from marketdata import loading
 from marketdata.models import MarketData
 from tests import factories
 
@@ -479,3 +480,16 @@ def test_two_loaders_on_overlapping_files_both_succeed_and_leave_the_union(tmp_p
     assert all(isinstance(o, str) for o in outcomes.values()), outcomes
     assert MarketData.objects.count() == 400 * 3
     assert MarketData.objects.filter(close=Decimal(105)).count() == 400 * 3
+
+
+def test_progress_is_reported_with_the_file_size(tmp_path):
+    path = write(tmp_path, "005930.csv", PYKRX)
+    seen = []
+
+    loading.load([str(path)], loading.Options(), progress=lambda *a, **k: seen.append((a, k)))
+
+    assert seen
+    (name, done), options = seen[-1]
+    assert name == str(path)
+    assert options == {"total": path.stat().st_size}
+    assert 0 < done <= path.stat().st_size

@@ -12,21 +12,30 @@ from marketdata.models import Interval
 
 
 class Progress:
-    """A one-line byte counter on a terminal; nothing when output is redirected."""
+    """A one-line progress bar on a terminal; nothing when output is redirected."""
+
+    WIDTH = 30
 
     def __init__(self, stream):
         self.stream = stream
         self.last = 0.0
 
-    def __call__(self, done):
+    def __call__(self, name, done, total=None):
         now = time.monotonic()
-        if now - self.last > 0.2:
-            self.last = now
-            self.stream.write(f"\r  read {done / 1e6:,.1f} MB")
-            self.stream.flush()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        if total:
+            filled = min(self.WIDTH, int(self.WIDTH * done / total))
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            line = f"{name} [{bar}] {min(done / total, 1):4.0%} of {total / 1e6:,.1f} MB"
+        else:
+            line = f"{name}: read {done / 1e6:,.1f} MB"
+        self.stream.write("\r" + line[:100].ljust(100))
+        self.stream.flush()
 
     def clear(self):
-        self.stream.write("\r" + " " * 40 + "\r")
+        self.stream.write("\r" + " " * 100 + "\r")
         self.stream.flush()
 
 
