@@ -18,7 +18,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,7 +77,6 @@ class Result:
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
-    seconds: float = 0.0
 
     def summary(self) -> str:
         return (
@@ -121,9 +119,6 @@ class _Reader:
         if self._admit.fullmatch(whole) is None:
             self.refused = True
             raise _Fallback  # psycopg2 aborts the COPY with its own error
-
-    def readline(self, size=-1):
-        return self.read(size)
 
 
 class _Source:
@@ -300,7 +295,6 @@ def _merge(cursor, result, source_sql, source_with_line, opts, name, fmt):
 def load_file(path: str, opts: Options, progress=None) -> Result:
     """Load one file inside the caller's transaction. Raises LoadError, writing nothing.
     `progress(name, bytes read, total bytes or None)` is called as COPY reads the file."""
-    started = time.monotonic()
     source = _Source(path)
     name = source.name
     if progress:
@@ -337,7 +331,6 @@ def load_file(path: str, opts: Options, progress=None) -> Result:
                         cursor.execute(sql)
     finally:
         source.close()
-    result.seconds = time.monotonic() - started
     return result
 
 

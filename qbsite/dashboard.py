@@ -17,7 +17,7 @@ HEALTH_SECONDS = 60
 AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
 
 
-def figures(*, with_health=True) -> dict:
+def figures() -> dict:
     now = timezone.now()
     today = dt.datetime.combine(timezone.localdate(now, sessions.KST), dt.time(), sessions.KST)
     trades = Trade.objects.filter(executed_at__gte=today).aggregate(
@@ -46,7 +46,7 @@ def figures(*, with_health=True) -> dict:
         known = newest + BAR_CLOSES_AFTER.get(interval, dt.timedelta())
         expected = last.open if interval.endswith(("d", "w", "M")) else last.continuous_end
         freshness.append({"interval": interval, "newest": newest, "fresh": known >= expected})
-    result = {
+    return {
         "today": today.date(),
         "trades_today": trades["count"],
         "traded_value": trades["value"] or Decimal(0),
@@ -58,10 +58,8 @@ def figures(*, with_health=True) -> dict:
         "errors": list(errors),
         "last_session": last.date,
         "freshness": freshness,
+        "health": cached_health(),
     }
-    if with_health:
-        result["health"] = cached_health()
-    return result
 
 
 def cached_health():

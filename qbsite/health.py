@@ -231,7 +231,7 @@ def _newest_per_symbol(interval):
 
 def check_freshness(ctx):
     session = ctx.last_session
-    intervals, stale, status = {}, {}, OK
+    intervals, stale = {}, {}
     for interval in (Interval.DAY, *[i for i in BAR_CLOSES_AFTER if i.value.endswith("m")]):
         newest = _newest_per_symbol(interval)
         if not newest:
@@ -261,8 +261,7 @@ def check_freshness(ctx):
             + (f" ({', '.join(symbols[:5])}{', ...' if len(symbols) > 5 else ''})")
             for interval, symbols in stale.items()
         ]
-        status = WARNING
-        return Check("freshness", status, "; ".join(parts), details)
+        return Check("freshness", WARNING, "; ".join(parts), details)
     return Check(
         "freshness",
         OK,
