@@ -14,6 +14,7 @@ unfiltered system-log list.
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,16 @@ import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 54351
+
+
+def free_port() -> int:
+    """A loopback port nobody holds now, so that several benchmarks can run side by side."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = int(os.environ.get("QB_BENCH_PG_PORT") or 0) or free_port()
 
 
 def seed(cursor, logs, trades):

@@ -14,6 +14,7 @@ import http.cookiejar
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +26,16 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT, WEB_PORT = 54352, 8766
+
+
+def free_port() -> int:
+    """A loopback port nobody holds now, so that several benchmarks can run side by side."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PG_PORT, WEB_PORT = free_port(), free_port()
 PAGES = [
     ("front page", "/admin/"),
     ("trades", "/admin/trading/trade/"),

@@ -20,6 +20,7 @@ import itertools
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,16 @@ from pathlib import Path
 
 VALUES = ("open", "high", "low", "close", "volume")
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 54350
+
+
+def free_port() -> int:
+    """A loopback port nobody holds now, so that several benchmarks can run side by side."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = int(os.environ.get("QB_BENCH_PG_PORT") or 0) or free_port()
 
 
 def generate(path: Path, rows: int, symbols: int = 200):
