@@ -14,6 +14,7 @@ from django.db import connections
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from marketdata import loose_scan
 from marketdata.models import Market, StockMetadata
 
 EXACT_BELOW = 10_000
@@ -49,22 +50,13 @@ def distinct_filter(field, title):
         parameter_name = field
 
         def lookups(self, request, model_admin):
-            table = model_admin.model._meta.db_table
-            column = model_admin.model._meta.get_field(field).column
-            with connections[model_admin.model.objects.db].cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    WITH RECURSIVE v AS (
-                        (SELECT {column} AS value FROM {table} ORDER BY {column} LIMIT 1)
-                        UNION ALL
-                        SELECT (SELECT {column} FROM {table} WHERE {column} > v.value
-                                ORDER BY {column} LIMIT 1)
-                        FROM v WHERE v.value IS NOT NULL
-                    )
-                    SELECT value FROM v WHERE value IS NOT NULL
-                    """
-                )
-                return [(value, value) for (value,) in cursor.fetchall()]
+            model = model_admin.model
+            values = loose_scan.distinct(
+                connections[model.objects.db],
+                table=model._meta.db_table,
+                columns=[model._meta.get_field(field).column],
+            )
+            return [(value, value) for value in values]
 
         def queryset(self, request, queryset):
             if self.value():

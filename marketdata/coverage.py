@@ -6,18 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from marketdata import facts
 from marketdata.models import Interval
-from marketdata.sessions import KST, sessions
-
-INTRADAY_MINUTES = {
-    Interval.MIN_1: 1,
-    Interval.MIN_3: 3,
-    Interval.MIN_5: 5,
-    Interval.MIN_10: 10,
-    Interval.MIN_15: 15,
-    Interval.MIN_30: 30,
-    Interval.MIN_60: 60,
-}
+from marketdata.sessions import KST, MARKET_TIME_ZONE, sessions
 
 
 @dataclass
@@ -44,51 +35,24 @@ class Coverage:
         }
 
 
-def _pairs_sql(symbol, interval, *, counts=True):
-    """Distinct (symbol, interval) by a loose index scan: one probe per pair."""
-    where, params = [], []
-    if symbol:
-        where.append("symbol = %s")
-        params.append(symbol)
-    if interval:
-        where.append("interval_type = %s")
-        params.append(interval)
-    extra = "".join(f" AND {w}" for w in where)
-    count = (
-        "CROSS JOIN LATERAL (SELECT count(*) AS bars FROM market_data m "
-        "WHERE m.symbol = p.symbol AND m.interval_type = p.interval_type) c"
-        if counts
-        else "CROSS JOIN (SELECT NULL::bigint AS bars) c"
-    )
-    first_where = f"WHERE {' AND '.join(where)}" if where else ""
-    sql = f"""
-    WITH RECURSIVE pairs AS (
-        (SELECT symbol, interval_type FROM market_data {first_where}
-         ORDER BY symbol, interval_type LIMIT 1)
-        UNION ALL
-        SELECT n.symbol, n.interval_type FROM pairs p CROSS JOIN LATERAL (
-            SELECT symbol, interval_type FROM market_data m
-            WHERE (m.symbol, m.interval_type) > (p.symbol, p.interval_type){extra}
-            ORDER BY symbol, interval_type LIMIT 1
-        ) n
-    )
-    SELECT p.symbol, p.interval_type, c.bars, f.time, l.time, coalesce(s.name, '')
-    FROM pairs p
-    CROSS JOIN LATERAL (SELECT time FROM market_data m WHERE m.symbol = p.symbol
-        AND m.interval_type = p.interval_type ORDER BY time LIMIT 1) f
-    CROSS JOIN LATERAL (SELECT time FROM market_data m WHERE m.symbol = p.symbol
-        AND m.interval_type = p.interval_type ORDER BY time DESC LIMIT 1) l
-    {count}
-    LEFT JOIN stock_metadata s ON s.symbol = p.symbol
-    ORDER BY p.symbol, p.interval_type
-    """
-    return sql, params + params
-
-
 def coverage(*, symbol=None, interval=None, gaps=False) -> list[Coverage]:
-    sql, params = _pairs_sql(symbol, interval)
+    pairs = facts.series(symbol=symbol, interval=interval)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            """
+            SELECT p.symbol, p.interval_type, c.bars, f.time, l.time, coalesce(s.name, '')
+            FROM unnest(%s::text[], %s::text[]) AS p(symbol, interval_type)
+            CROSS JOIN LATERAL (SELECT time FROM market_data m WHERE m.symbol = p.symbol
+                AND m.interval_type = p.interval_type ORDER BY time LIMIT 1) f
+            CROSS JOIN LATERAL (SELECT time FROM market_data m WHERE m.symbol = p.symbol
+                AND m.interval_type = p.interval_type ORDER BY time DESC LIMIT 1) l
+            CROSS JOIN LATERAL (SELECT count(*) AS bars FROM market_data m
+                WHERE m.symbol = p.symbol AND m.interval_type = p.interval_type) c
+            LEFT JOIN stock_metadata s ON s.symbol = p.symbol
+            ORDER BY p.symbol, p.interval_type
+            """,
+            [[s for s, _ in pairs], [i for _, i in pairs]],
+        )
         rows = [
             Coverage(symbol=s, interval=i, bars=n, first=f, last=la, name=name)
             for s, i, n, f, la, name in cursor.fetchall()
@@ -105,37 +69,30 @@ def _find_gaps(row: Coverage) -> None:
     if row.interval == Interval.DAY:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT (time AT TIME ZONE 'Asia/Seoul')::date FROM market_data "
+                "SELECT DISTINCT (time AT TIME ZONE %s)::date FROM market_data "
                 "WHERE symbol = %s AND interval_type = %s",
-                [row.symbol, row.interval],
+                [MARKET_TIME_ZONE, row.symbol, row.interval],
             )
             held = {d for (d,) in cursor.fetchall()}
         row.gaps = [str(s.date) for s in days if s.date not in held]
         row.missing = len(row.gaps)
-    elif row.interval in INTRADAY_MINUTES:
-        step = INTRADAY_MINUTES[row.interval]
+    elif facts.is_intraday(row.interval):
+        step = facts.step(row.interval)
+        expected = [t for s in days for t in s.slots(step)]
         with connection.cursor() as cursor:
             # Every expected bar start, probed against the index; only the missing return.
             cursor.execute(
                 """
-                SELECT e.t FROM unnest(%s::timestamptz[], %s::timestamptz[]) AS s(o, c)
-                CROSS JOIN generate_series(s.o, s.c - %s::interval, %s::interval) AS e(t)
+                SELECT e.t FROM unnest(%s::timestamptz[]) AS e(t)
                 WHERE NOT EXISTS (SELECT 1 FROM market_data m WHERE m.symbol = %s
                                   AND m.interval_type = %s AND m.time = e.t)
                 ORDER BY e.t
                 """,
-                [
-                    [s.open for s in days],
-                    [s.continuous_end for s in days],
-                    dt.timedelta(minutes=step),
-                    dt.timedelta(minutes=step),
-                    row.symbol,
-                    row.interval,
-                ],
+                [expected, row.symbol, row.interval],
             )
             missing = [t.astimezone(KST) for (t,) in cursor.fetchall()]
         row.missing = len(missing)
-        row.gaps = _ranges(missing, dt.timedelta(minutes=step))
+        row.gaps = _ranges(missing, step)
 
 
 def _ranges(times, step) -> list[str]:
@@ -150,15 +107,3 @@ def _ranges(times, step) -> list[str]:
             ranges.append(f"{start:%Y-%m-%d %H:%M}{end}")
         start = previous = t
     return ranges
-
-
-def newest_by_interval() -> dict[str, dt.datetime]:
-    """The newest bar of each interval held, by index probes (one per symbol and interval)."""
-    sql, params = _pairs_sql(None, None, counts=False)
-    newest: dict[str, dt.datetime] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for _symbol, interval, _bars, _first, last, _name in cursor.fetchall():
-            if interval not in newest or last > newest[interval]:
-                newest[interval] = last
-    return newest

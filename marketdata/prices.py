@@ -1,27 +1,12 @@
 """The last known price of a symbol at a moment, from the bars we hold."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
 
-from marketdata.models import Interval
-
-# How long after its `time` a bar's close is known. A daily bar is stamped 00:00 KST and
-# closes with the session at 15:30; weeks and months are taken whole.
-BAR_CLOSES_AFTER = {
-    Interval.MIN_1: timedelta(minutes=1),
-    Interval.MIN_3: timedelta(minutes=3),
-    Interval.MIN_5: timedelta(minutes=5),
-    Interval.MIN_10: timedelta(minutes=10),
-    Interval.MIN_15: timedelta(minutes=15),
-    Interval.MIN_30: timedelta(minutes=30),
-    Interval.MIN_60: timedelta(minutes=60),
-    Interval.DAY: timedelta(hours=15, minutes=30),
-    Interval.WEEK: timedelta(days=7),
-    Interval.MONTH: timedelta(days=31),
-}
+from marketdata.facts import closes_after
 
 
 @dataclass(frozen=True)
@@ -41,7 +26,8 @@ def latest_closes(symbols, as_of: datetime) -> dict[str, Quote]:
     symbols = sorted(set(symbols))
     if not symbols:
         return {}
-    finest_first = list(BAR_CLOSES_AFTER)
+    known_after = closes_after()
+    finest_first = list(known_after)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -58,7 +44,7 @@ def latest_closes(symbols, as_of: datetime) -> dict[str, Quote]:
             [
                 symbols,
                 [str(i) for i in finest_first],
-                list(BAR_CLOSES_AFTER.values()),
+                list(known_after.values()),
                 as_of,
             ],
         )

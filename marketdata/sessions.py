@@ -1,25 +1,76 @@
-"""KRX trading sessions from exchange_calendars' XKRX calendar (holidays, late opens)."""
+"""Trading sessions: the KRX calendar (exchange_calendars' XKRX: holidays, late opens) and
+the hours in which bars are expected, by QB_SESSIONS.
+
+- `krx` (default): KRX's regular session, 09:00-15:30; continuous trading ends at 15:20,
+  when the closing call auction starts (one print at 15:30, not a bar a minute).
+- `krx+nxt`: also Nextrade's pre-market 08:00-08:50 and after-market 15:30-20:00, from
+  its first day of trading, 2025-03-04. Nextrade's main market runs with KRX's continuous
+  trading (09:00-15:20); on a day KRX opens late (the CSAT day) Nextrade holds no
+  pre-market and its after-market starts when KRX closes.
+
+The README cites where these hours come from.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-KST = ZoneInfo("Asia/Seoul")
+from django.conf import settings
+
+MARKET_TIME_ZONE = "Asia/Seoul"
+KST = ZoneInfo(MARKET_TIME_ZONE)
 # The closing call auction (the last 10 minutes) prints one trade, not a bar a minute.
 CLOSING_AUCTION = dt.timedelta(minutes=10)
+PROFILES = ("krx", "krx+nxt")
+NXT_FIRST_DAY = dt.date(2025, 3, 4)
+NXT_PRE_MARKET = (dt.time(8, 0), dt.time(8, 50))
+NXT_AFTER_MARKET_END = dt.time(20, 0)
+REGULAR_OPEN = dt.time(9, 0)
 
 
 @dataclass(frozen=True)
 class Session:
+    """One trading day. `open` and `close` are KRX's regular session; `windows` are the
+    stretches of continuous trading in which intraday bars are expected; `end` is when the
+    day's last price is final."""
+
     date: dt.date
     open: dt.datetime
     close: dt.datetime
+    windows: tuple[tuple[dt.datetime, dt.datetime], ...]
+
+    @property
+    def end(self) -> dt.datetime:
+        return max(self.close, self.windows[-1][1])
 
     @property
     def continuous_end(self) -> dt.datetime:
-        """End of continuous trading: intraday bars are expected up to here."""
-        return self.close - CLOSING_AUCTION
+        """End of the last window: intraday bars are expected up to here."""
+        return self.windows[-1][1]
+
+    def slots(self, step: dt.timedelta) -> list[dt.datetime]:
+        """Starts of the bars of width `step` expected this day: every multiple of `step`
+        from midnight (Korea time) that falls inside a window."""
+        midnight = dt.datetime.combine(self.date, dt.time(), KST)
+        starts = []
+        for start, end in self.windows:
+            first = midnight + -(-(start - midnight) // step) * step
+            starts += [first + n * step for n in range(-(-(end - first) // step))]
+        return starts
+
+
+def _windows(day, open_, close, profile) -> tuple:
+    regular = (open_, close - CLOSING_AUCTION)
+    if profile == "krx" or day < NXT_FIRST_DAY:
+        return (regular,)
+    windows = []
+    if open_.time() == REGULAR_OPEN:
+        start, end = (dt.datetime.combine(day, t, KST) for t in NXT_PRE_MARKET)
+        windows.append((start, end))
+    windows.append(regular)
+    windows.append((close, dt.datetime.combine(day, NXT_AFTER_MARKET_END, KST)))
+    return tuple(windows)
 
 
 @lru_cache(maxsize=8)
@@ -30,8 +81,10 @@ def _calendar(first_year: int):
     return exchange_calendars.get_calendar("XKRX", start=f"{first_year}-01-01")
 
 
-def sessions(start: dt.date, end: dt.date) -> list[Session]:
-    """The KRX sessions from `start` to `end`, both included."""
+def sessions(start: dt.date, end: dt.date, *, profile: str | None = None) -> list[Session]:
+    """The sessions from `start` to `end`, both included, with the hours of `profile`
+    (QB_SESSIONS by default)."""
+    profile = profile or settings.QB_SESSIONS
     if end < start:
         return []
     calendar = _calendar(min(start.year, dt.date.today().year - 1))
@@ -39,20 +92,32 @@ def sessions(start: dt.date, end: dt.date) -> list[Session]:
     if end < start:
         return []
     schedule = calendar.schedule.loc[str(start) : str(end)]
-    return [
-        Session(
-            date=day.date(),
-            open=row.open.to_pydatetime().astimezone(KST),
-            close=row.close.to_pydatetime().astimezone(KST),
+    days = []
+    for day, row in schedule.iterrows():
+        open_ = row.open.to_pydatetime().astimezone(KST)
+        close = row.close.to_pydatetime().astimezone(KST)
+        days.append(
+            Session(
+                date=day.date(),
+                open=open_,
+                close=close,
+                windows=_windows(day.date(), open_, close, profile),
+            )
         )
-        for day, row in schedule.iterrows()
-    ]
+    return days
 
 
 def last_closed(now: dt.datetime) -> Session:
-    """The newest session that has closed by `now`."""
+    """The newest session whose trading has ended by `now`."""
     today = now.astimezone(KST).date()
-    return [s for s in sessions(today - dt.timedelta(days=20), today) if s.close <= now][-1]
+    return [s for s in sessions(today - dt.timedelta(days=20), today) if s.end <= now][-1]
+
+
+def day_close_after() -> dt.timedelta:
+    """How long after 00:00 of its day a daily bar's close is final, by QB_SESSIONS."""
+    if settings.QB_SESSIONS == "krx":
+        return dt.timedelta(hours=15, minutes=30)
+    return dt.timedelta(hours=NXT_AFTER_MARKET_END.hour, minutes=NXT_AFTER_MARKET_END.minute)
 
 
 def as_of(text: str) -> dt.datetime:

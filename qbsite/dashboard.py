@@ -8,8 +8,6 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from marketdata import sessions
-from marketdata.coverage import newest_by_interval
-from marketdata.prices import BAR_CLOSES_AFTER
 from qbsite import health
 from trading.models import Level, Position, RiskMetric, SystemLog, Trade
 
@@ -40,12 +38,7 @@ def figures() -> dict:
         )
         .order_by("-critical", "-errors", "component")
     )
-    last = sessions.last_closed(now)
-    freshness = []
-    for interval, newest in sorted(newest_by_interval().items(), key=lambda kv: kv[0]):
-        known = newest + BAR_CLOSES_AFTER.get(interval, dt.timedelta())
-        expected = last.open if interval.endswith(("d", "w", "M")) else last.continuous_end
-        freshness.append({"interval": interval, "newest": newest, "fresh": known >= expected})
+    report = cached_health()
     return {
         "today": today.date(),
         "trades_today": trades["count"],
@@ -56,9 +49,29 @@ def figures() -> dict:
         "book_value": book["value"] or Decimal(0),
         "risk": RiskMetric.objects.order_by("-timestamp").first(),
         "errors": list(errors),
-        "last_session": last.date,
-        "freshness": freshness,
-        "health": cached_health(),
+        **freshness(report),
+        "health": report,
+    }
+
+
+def freshness(report) -> dict:
+    """The freshness card, read from the health report's freshness check, so that the two
+    always say the same."""
+    check = next((c for c in report["checks"] if c.name == "freshness"), None)
+    details = check.details if check else {}
+    return {
+        "last_session": dt.date.fromisoformat(details["last_session"])
+        if "last_session" in details
+        else None,
+        "freshness": [
+            {
+                "interval": interval,
+                "newest": dt.datetime.fromisoformat(found["newest"]),
+                "stale": found["stale_symbols"],
+                "fresh": not found["stale_symbols"],
+            }
+            for interval, found in details.get("intervals", {}).items()
+        ],
     }
 
 

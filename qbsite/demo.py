@@ -50,7 +50,6 @@ CAPITAL = Decimal(100_000_000)  # per strategy, KRW
 COMMISSION_RATE = Decimal("0.00015")
 SELL_TAX_RATE = Decimal("0.0018")
 SESSION_OPEN = dt.time(9, 0)
-MINUTES_PER_SESSION = 390  # 09:00 to 15:29
 DAILY_SESSIONS = 250
 MINUTE_SESSIONS = 5
 TRADING_SESSIONS = 60
@@ -108,23 +107,22 @@ def daily_bars(rng, symbol, start_price, days):
     return bars
 
 
-def minute_bars(rng, day_bar):
-    """1-minute bars for one session that stay inside the day's range and end at its close."""
-    day = day_bar.time.date()
+def minute_bars(rng, day_bar, times):
+    """1-minute bars at `times` that stay inside the day's range and end at its close."""
     low, high = float(day_bar.low), float(day_bar.high)
     start, end = float(day_bar.open), float(day_bar.close)
     bars, price, walk = [], start, 0.0
-    for n in range(MINUTES_PER_SESSION):
+    for n, time in enumerate(times):
         walk += rng.gauss(0, 0.0015)
-        weight = (n + 1) / MINUTES_PER_SESSION
+        weight = (n + 1) / len(times)
         target = start + (end - start) * weight
         close = min(high, max(low, target * math.exp(walk * (1 - weight))))
         o, c = on_tick(price), on_tick(close)
-        if n == MINUTES_PER_SESSION - 1:
+        if n == len(times) - 1:
             c = day_bar.close
         bars.append(
             MarketData(
-                time=dt.datetime.combine(day, SESSION_OPEN, KST) + dt.timedelta(minutes=n),
+                time=time,
                 symbol=day_bar.symbol,
                 interval_type=Interval.MIN_1,
                 open=o,
@@ -143,7 +141,9 @@ def trades(rng, days, closes):
     held: dict[tuple[str, str], int] = {}
     fills = []
     for day in days:
-        for _ in range(rng.randint(2, 6)):
+        # In time order, so that a sell never comes before the buy it sells from.
+        seconds = sorted(rng.randint(60, 6 * 3600 + 19 * 60) for _ in range(rng.randint(2, 6)))
+        for second in seconds:
             strategy = rng.choice(STRATEGIES)
             symbol = rng.choice(STOCKS)[0]
             price = on_tick(float(closes[symbol, day]) * (1 + rng.gauss(0, 0.004)))
@@ -166,7 +166,7 @@ def trades(rng, days, closes):
                     strategy=strategy,
                     broker_order_id=f"{rng.randint(0, 99_999_999):010d}",
                     executed_at=dt.datetime.combine(day, SESSION_OPEN, KST)
-                    + dt.timedelta(seconds=rng.randint(60, 6 * 3600 + 19 * 60)),
+                    + dt.timedelta(seconds=second),
                 )
             )
     fills.sort(key=lambda t: t.executed_at)
@@ -301,13 +301,18 @@ def seed() -> dict[str, int]:
         StockMetadata(symbol=s, name=n, name_en=e, market=m, sector=sec)
         for s, n, e, m, sec, _ in STOCKS
     )
+    # The minutes in which QB_SESSIONS expects trading.
+    minutes = {
+        s.date: s.slots(dt.timedelta(minutes=1))
+        for s in krx.sessions(daily_days[-MINUTE_SESSIONS], daily_days[-1])
+    }
     bars, closes = [], {}
     for symbol, *_, price in STOCKS:
         days = daily_bars(rng, symbol, price, daily_days)
         bars += days
         closes |= {(symbol, b.time.date()): b.close for b in days}
         for day_bar in days[-MINUTE_SESSIONS:]:
-            bars += minute_bars(rng, day_bar)
+            bars += minute_bars(rng, day_bar, minutes[day_bar.time.date()])
     MarketData.objects.bulk_create(bars, batch_size=5000)
     fills = trades(rng, daily_days[-TRADING_SESSIONS:], closes)
     Trade.objects.bulk_create(fills)

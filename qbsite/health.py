@@ -14,9 +14,8 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from marketdata import introspection, sessions
-from marketdata.models import Interval
-from marketdata.prices import BAR_CLOSES_AFTER, latest_closes
+from marketdata import facts, introspection, sessions
+from marketdata.prices import latest_closes
 from trading.models import Level, Position, SystemLog
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -61,14 +60,7 @@ class _Context:
 
     @cached_property
     def last_session(self):
-        """The newest KRX session that has closed."""
-        today = timezone.localdate(self.now, sessions.KST)
-        found = [
-            s
-            for s in sessions.sessions(today - dt.timedelta(days=20), today)
-            if s.close <= self.now
-        ]
-        return found[-1]
+        return sessions.last_closed(self.now)
 
 
 def check_database(ctx):
@@ -208,64 +200,28 @@ def check_jobs(ctx):
     return Check("jobs", OK, summary, details)
 
 
-def _newest_per_symbol(interval):
-    """{symbol: newest bar time} for one interval, by index probes."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE symbols AS (
-                (SELECT symbol FROM market_data WHERE interval_type = %s ORDER BY symbol LIMIT 1)
-                UNION ALL
-                SELECT (SELECT m.symbol FROM market_data m WHERE m.interval_type = %s
-                        AND m.symbol > s.symbol ORDER BY m.symbol LIMIT 1)
-                FROM symbols s WHERE s.symbol IS NOT NULL
-            )
-            SELECT s.symbol, (SELECT max(time) FROM market_data m
-                              WHERE m.symbol = s.symbol AND m.interval_type = %s)
-            FROM symbols s WHERE s.symbol IS NOT NULL
-            """,
-            [interval, interval, interval],
-        )
-        return dict(cursor.fetchall())
-
-
 def check_freshness(ctx):
-    session = ctx.last_session
-    intervals, stale = {}, {}
-    for interval in (Interval.DAY, *[i for i in BAR_CLOSES_AFTER if i.value.endswith("m")]):
-        newest = _newest_per_symbol(interval)
-        if not newest:
-            continue
-        # The last bar the last closed session should have.
-        if interval == Interval.DAY:
-            expected = session.open.replace(hour=0, minute=0)
-        else:
-            expected = session.continuous_end - BAR_CLOSES_AFTER[interval]
-        latest = max(newest.values())
-        behind = sorted(s for s, t in newest.items() if t < expected)
-        intervals[interval] = {
-            "newest": latest.isoformat(),
-            "expected": expected.isoformat(),
-            "symbols": len(newest),
-            "stale_symbols": behind,
-        }
-        if behind:
-            stale[interval] = behind
-    if not intervals:
-        return Check("freshness", WARNING, "market_data holds no bars", {"intervals": {}})
-    details = {"last_session": str(session.date), "intervals": intervals}
+    found = facts.freshness(ctx.now)
+    session = found.session
+    details = {
+        "last_session": str(session.date),
+        "intervals": {f.interval: f.as_dict() for f in found.intervals},
+    }
+    if not found.intervals:
+        return Check("freshness", WARNING, "market_data holds no bars", details)
+    stale = [f for f in found.intervals if f.stale]
     if stale:
         parts = [
-            f"{interval}: {len(symbols)} of {intervals[interval]['symbols']} symbols stop before "
-            f"{session.date}"
-            + (f" ({', '.join(symbols[:5])}{', ...' if len(symbols) > 5 else ''})")
-            for interval, symbols in stale.items()
+            f"{f.interval}: {len(f.stale)} of {f.series} symbols stop before {session.date} "
+            f"({', '.join(f.stale[:5])}{', ...' if len(f.stale) > 5 else ''})"
+            for f in stale
         ]
         return Check("freshness", WARNING, "; ".join(parts), details)
+    judged = [f.interval for f in found.intervals if f.expected]
     return Check(
         "freshness",
         OK,
-        f"every interval has bars of the last session ({session.date}): {', '.join(intervals)}",
+        f"every interval has bars of the last session ({session.date}): {', '.join(judged)}",
         details,
     )
 

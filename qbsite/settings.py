@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 from marketdata.durations import is_interval
+from marketdata.sessions import PROFILES as SESSION_PROFILES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -221,6 +222,9 @@ QB_TIMESCALEDB = _env_choice("QB_TIMESCALEDB", ("auto", "required", "off"), "aut
 MARKETDATA_CHUNK_INTERVAL = _env_interval("MARKETDATA_CHUNK_INTERVAL", "7 days")
 MARKETDATA_COMPRESS_AFTER = _env_interval("MARKETDATA_COMPRESS_AFTER", "7 days")
 MARKETDATA_RETENTION = _env_interval("MARKETDATA_RETENTION", "1 year", allow_none=True)
+# The trading hours bars are expected in: `krx` (KRX's regular session) or `krx+nxt` (with
+# Nextrade's pre- and after-market). See marketdata/sessions.py.
+QB_SESSIONS = _env_choice("QB_SESSIONS", SESSION_PROFILES, "krx")
 
 
 # Back-office computations: each strategy's capital (daily returns are PnL / capital),

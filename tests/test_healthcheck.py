@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -94,6 +95,38 @@ def test_a_symbol_that_stopped_early_is_named(fresh_market):
     status, message = statuses("freshness")["freshness"]
     assert status == health.WARNING
     assert message == f"1d: 1 of 3 symbols stop before {fresh_market.date} (035720)"
+
+
+def test_with_nextrade_hours_minutes_that_stop_at_the_krx_close_are_stale(settings):
+    settings.QB_SESSIONS = "krx"
+    session = sessions.last_closed(timezone.now())
+    factories.bar(interval_type="1m", time=session.continuous_end - dt.timedelta(minutes=1)).save()
+    assert statuses("freshness")["freshness"][0] == health.OK
+    settings.QB_SESSIONS = "krx+nxt"
+    session = sessions.last_closed(timezone.now())
+    factories.bar(interval_type="1m", time=session.continuous_end - dt.timedelta(minutes=1)).save()
+    factories.bar(
+        symbol="000660", interval_type="1m", time=session.open - dt.timedelta(minutes=1)
+    ).save()
+    status, message = statuses("freshness")["freshness"]
+    assert (status, message) == (
+        health.WARNING,
+        f"1m: 1 of 2 symbols stop before {session.date} (000660)",
+    )
+
+
+def test_the_front_page_freshness_card_agrees_with_the_health_check(fresh_market, admin_client):
+    # 005930 and 000660 have the last session; 035720 stopped a month ago.
+    factories.bar(symbol="035720", time=fresh_market.open - dt.timedelta(days=30)).save()
+    cache.clear()
+    page = admin_client.get(reverse("admin:index"))
+    card = {f["interval"]: f for f in page.context["dashboard"]["freshness"]}
+    assert (card["1d"]["fresh"], card["1d"]["stale"]) == (False, ["035720"])
+    assert (card["1m"]["fresh"], card["1m"]["stale"]) == (True, [])
+    assert '<div class="health-warning">1d: ' in page.text
+    assert "1 symbol behind" in page.text
+    checks = {c.name: c.status for c in page.context["dashboard"]["health"]["checks"]}
+    assert checks["freshness"] == health.WARNING
 
 
 def test_no_bars_at_all_is_a_warning():

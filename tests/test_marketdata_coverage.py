@@ -76,3 +76,17 @@ def test_filters_narrow_the_rows():
         "000660"
     ]
     assert json.loads(coverage("--interval", "1m", "--format", "json")) == []
+
+
+def test_with_nextrade_hours_the_pre_and_after_market_minutes_are_expected(settings):
+    settings.QB_SESSIONS = "krx+nxt"
+    session = dt.datetime(2025, 11, 26, 9, tzinfo=KST)
+    MarketData.objects.bulk_create(
+        factories.bar(time=session + dt.timedelta(minutes=m), interval_type="1m")
+        for m in range(380)
+    )
+
+    [row] = json.loads(coverage("--gaps", "--format", "json"))
+
+    assert (row["bars"], row["missing"]) == (380, 50 + 270)
+    assert row["gaps"] == ["2025-11-26 08:00-08:49", "2025-11-26 15:30-19:59"]

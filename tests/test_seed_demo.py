@@ -32,7 +32,7 @@ def test_seed_demo_fills_every_table_and_says_how_much():
     assert StockMetadata.objects.get(symbol="005930").name == "삼성전자"
     assert StockMetadata.objects.get(symbol="247540").market == "KOSDAQ"
     assert MarketData.objects.filter(interval_type="1d").count() == 21 * 250
-    assert MarketData.objects.filter(interval_type="1m").count() == 21 * 5 * 390
+    assert MarketData.objects.filter(interval_type="1m").count() == 21 * 5 * 380
     assert trades > 100
     assert StrategyPerformance.objects.count() == 180
     assert RiskMetric.objects.count() == 60

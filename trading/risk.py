@@ -17,8 +17,9 @@ from decimal import Decimal
 
 from django.db import connection
 
+from marketdata.models import Interval
 from marketdata.prices import latest_closes
-from marketdata.sessions import KST
+from marketdata.sessions import KST, MARKET_TIME_ZONE
 from trading.models import RiskMetric
 from trading.positions import recompute
 
@@ -66,12 +67,12 @@ def daily_closes(symbols, as_of: dt.datetime, lookback: int) -> list[tuple[dt.da
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT (time AT TIME ZONE 'Asia/Seoul')::date, symbol, close FROM market_data
-            WHERE interval_type = '1d' AND symbol = ANY(%s) AND time <= %s
+            SELECT (time AT TIME ZONE %s)::date, symbol, close FROM market_data
+            WHERE interval_type = %s AND symbol = ANY(%s) AND time <= %s
               AND time > %s::timestamptz - %s * interval '2 days' - interval '30 days'
             ORDER BY time
             """,
-            [list(symbols), as_of, as_of, lookback],
+            [MARKET_TIME_ZONE, Interval.DAY, list(symbols), as_of, as_of, lookback],
         )
         by_date: dict[dt.date, dict] = {}
         for day, symbol, close in cursor.fetchall():
