@@ -2,20 +2,28 @@
 
 It shows bars (marketdata) and fills (trading) together, so it lives here. Ranges with
 more than MAX_CANDLES bars are bucketed on the server (time_bucket on TimescaleDB,
-date_bin elsewhere), so a page never ships more than that many candles.
+date_bin elsewhere, both aligned to midnight in Korea), so a page never ships more than
+that many candles.
+
+Every time the chart shows is Korea time (TIME_ZONE), labelled here: the browser draws the
+candles on a category axis of these labels, one after the other, so the nights, weekends
+and holidays between sessions take no room, and a daily candle reads as its session date.
 """
 
+import bisect
 import datetime as dt
 
 from django.db import connection
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import timescale
+from marketdata import facts, timescale
 from marketdata.admin_views import VIEW, RangeForm, page_context, require
-from marketdata.models import Interval, MarketData
-from trading.models import Trade
+from marketdata.models import Interval, MarketData, StockMetadata
+from trading.models import Side, Trade
 
 MAX_CANDLES = 5000
 MAX_TRADES = 2000
@@ -29,6 +37,30 @@ DEFAULT_SPAN = {
     Interval.WEEK: dt.timedelta(days=5 * 365),
     Interval.MONTH: dt.timedelta(days=10 * 365),
 }
+WHOLE_DAYS = {Interval.DAY, Interval.WEEK, Interval.MONTH}
+# Buckets start at midnight in Korea (a Monday, for weekly ones), not in UTC.
+BUCKET_ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+09'"
+# The words the chart draws, translated here so that the script holds none.
+WORDS = {
+    "open": _("open"),
+    "high": _("high"),
+    "low": _("low"),
+    "close": _("close"),
+    "volume": _("volume"),
+    "price": _("price (KRW)"),
+    "buy": _("buy"),
+    "sell": _("sell"),
+}
+
+
+def day_after_bar(time: dt.datetime, interval: str) -> dt.datetime:
+    """Midnight (Korea time) after the last moment of the bar that starts at `time`: a range
+    ending there holds every fill of the bar's last day, those after its close too."""
+    last_moment = time + facts.closes_after().get(interval, dt.timedelta(minutes=1))
+    last_day = timezone.localtime(last_moment - dt.timedelta(microseconds=1)).date()
+    return dt.datetime.combine(
+        last_day + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone()
+    )
 
 
 def _range(form):
@@ -43,7 +75,7 @@ def _range(form):
         )
         if newest is None:
             return None, None
-        after = after or newest + dt.timedelta(seconds=1)
+        after = after or day_after_bar(newest, data["interval"])
         first = first or after - DEFAULT_SPAN.get(data["interval"], dt.timedelta(days=5))
     return first, after
 
@@ -67,18 +99,70 @@ def candles(symbol, interval, first, after):
         cursor.execute(f"SELECT min(time), max(time) FROM market_data WHERE {where}", params)
         low, high = cursor.fetchone()
         width = next((b for b in BUCKETS if (high - low) / b < MAX_CANDLES), BUCKETS[-1])
-        bucket = (
-            "time_bucket(%s::interval, time)"
-            if timescale.detect(connection).installed
-            else "date_bin(%s::interval, time, TIMESTAMPTZ '2000-01-03 00:00:00+09')"
-        )
+        function = "time_bucket" if timescale.detect(connection).installed else "date_bin"
         cursor.execute(
-            f"SELECT {bucket} AS t, (array_agg(open ORDER BY time))[1], max(high), min(low), "
-            f"(array_agg(close ORDER BY time DESC))[1], sum(volume) "
+            f"SELECT {function}(%s::interval, time, {BUCKET_ORIGIN}) AS t, "
+            "(array_agg(open ORDER BY time))[1], max(high), min(low), "
+            "(array_agg(close ORDER BY time DESC))[1], sum(volume) "
             f"FROM market_data WHERE {where} GROUP BY 1 ORDER BY 1",
             [width, *params],
         )
         return width, cursor.fetchall()
+
+
+def label(moment: dt.datetime, *, whole_days: bool) -> str:
+    """How the chart names a candle: its session date, or its Korea-time start."""
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%d}" if whole_days else f"{local:%Y-%m-%d %H:%M}"
+
+
+def place(fill_times, candle_times):
+    """For each fill, the index of the candle it happened in: the last one that starts at
+    or before it (the first candle for fills before any)."""
+    return [max(bisect.bisect_right(candle_times, t) - 1, 0) for t in fill_times]
+
+
+def width_text(width: dt.timedelta) -> str:
+    minutes = int(width.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def note(candle_count: int, trade_count: int, width: dt.timedelta | None) -> str:
+    """ "60 candles, 2 trades", or "1,200 candles of 5 minutes, 3 trades" when bucketed."""
+    candles_text = ngettext("%(count)s candle", "%(count)s candles", candle_count) % {
+        "count": f"{candle_count:,}"
+    }
+    if width:
+        candles_text = gettext("%(candles)s of %(width)s") % {
+            "candles": candles_text,
+            "width": width_text(width),
+        }
+    trades_text = ngettext("%(count)s trade", "%(count)s trades", trade_count) % {
+        "count": f"{trade_count:,}"
+    }
+    return gettext("%(candles)s, %(trades)s") % {"candles": candles_text, "trades": trades_text}
+
+
+def fill_text(moment, price, side, quantity, strategy) -> str:
+    """A fill's hover text: what, at what price, by which strategy, when (Korea time)."""
+    what = gettext("%(side)s %(quantity)s @ %(price)s") % {
+        "side": Side(side).label,
+        "quantity": f"{quantity:,}",
+        "price": f"{price:,.0f}" if price == price.to_integral_value() else f"{price:,.2f}",
+    }
+    return f"{what} ({strategy})<br>{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
+
+
+def title(symbol: str) -> str:
+    """ "005930 삼성전자", or the code alone for a stock we have no name for."""
+    name = StockMetadata.objects.filter(symbol=symbol).values_list("name", flat=True).first()
+    return f"{symbol} {name}" if name else symbol
 
 
 def chart_data(site, request):
@@ -91,27 +175,42 @@ def chart_data(site, request):
     first, after = _range(form)
     result = {
         "symbol": data["symbol"],
+        "title": title(data["symbol"]),
         "interval": data["interval"],
         "bucket": None,
         "candles": {k: [] for k in "tohlcv"},
         "trades": [],
+        "words": WORDS,
+        "note": note(0, 0, None),
     }
     if first is None:
         return JsonResponse(result)
     width, rows = candles(data["symbol"], data["interval"], first, after)
     result["bucket"] = str(width) if width else None
-    for key, column in zip("tohlcv", zip(*rows, strict=True), strict=False):
-        result["candles"][key] = [v.isoformat() if key == "t" else float(v) for v in column]
-    fills = (
+    whole_days = data["interval"] in WHOLE_DAYS or (width or dt.timedelta()) >= dt.timedelta(1)
+    times = [row[0] for row in rows]
+    result["candles"]["t"] = [label(t, whole_days=whole_days) for t in times]
+    for key, column in zip("ohlcv", list(zip(*rows, strict=True))[1:], strict=False):
+        result["candles"][key] = [float(v) for v in column]
+    fills = list(
         Trade.objects.filter(symbol=data["symbol"], executed_at__gte=first, executed_at__lt=after)
         .order_by("executed_at")
         .values_list("executed_at", "price", "side", "quantity", "strategy")[:MAX_TRADES]
     )
-    result["trades"] = [
-        {"t": t.isoformat(), "price": float(p), "side": s, "quantity": q, "strategy": st}
-        for t, p, s, q, st in fills
-    ]
-    result["from"], result["to"] = first.isoformat(), after.isoformat()
+    if times:
+        candle_labels = result["candles"]["t"]
+        result["trades"] = [
+            {
+                "x": candle_labels[n],
+                "price": float(fill[1]),
+                "side": fill[2],
+                "text": fill_text(*fill),
+            }
+            for n, fill in zip(place([f[0] for f in fills], times), fills, strict=True)
+        ]
+    result["note"] = note(len(times), len(result["trades"]), width)
+    result["from"] = timezone.localtime(first).isoformat()
+    result["to"] = timezone.localtime(after).isoformat()
     return JsonResponse(result)
 
 

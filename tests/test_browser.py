@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from marketdata.models import MarketData, StockMetadata
+from marketdata.sessions import sessions
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,25 +68,41 @@ def browser():
     driver.quit()
 
 
+# The newest session of the fixture: daily bars up to it, 1-minute bars of it.
+LAST_SESSION = dt.date(2024, 3, 28)
+FILL_AT = dt.datetime(2024, 3, 28, 10, 15, 23, tzinfo=KST)
+
+
 @pytest.fixture
 def market():
     StockMetadata.objects.create(symbol="005930", name="삼성전자", market="KOSPI")
-    start = dt.datetime(2024, 1, 2, tzinfo=KST)
+    days = [s.date for s in sessions(dt.date(2024, 1, 2), LAST_SESSION)]
     MarketData.objects.bulk_create(
         factories.bar(
-            time=start + dt.timedelta(days=n),
+            time=dt.datetime.combine(day, dt.time(), KST),
             open=70000 + n * 100,
             close=70000 + n * 100 + 50,
             high=70000 + n * 100 + 300,
             low=70000 + n * 100 - 300,
         )
-        for n in range(60)
+        for n, day in enumerate(days)
     )
-    factories.trade(executed_at=start + dt.timedelta(days=10, hours=10), price=71000).save()
-    factories.trade(
-        side="SELL", executed_at=start + dt.timedelta(days=20, hours=10), price=72000
-    ).save()
+    open_ = dt.datetime.combine(LAST_SESSION, dt.time(9), KST)
+    MarketData.objects.bulk_create(
+        factories.bar(
+            interval_type="1m",
+            time=open_ + dt.timedelta(minutes=n),
+            open=71000 + n % 7 * 100,
+            close=71000 + n % 5 * 100,
+            high=71700,
+            low=70900,
+        )
+        for n in range(390)
+    )
+    factories.trade(executed_at=dt.datetime(2024, 1, 16, 10, tzinfo=KST), price=71000).save()
+    factories.trade(side="SELL", executed_at=FILL_AT, price=71200).save()
     User.objects.create_superuser("boss", password="a-long-pass-phrase")
+    return days
 
 
 def shot(driver, name):
@@ -93,7 +110,7 @@ def shot(driver, name):
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
-def test_staff_log_in_and_see_the_dashboard_the_trades_and_the_chart(server, browser, market):
+def log_in(browser, server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
@@ -103,6 +120,55 @@ def test_staff_log_in_and_see_the_dashboard_the_trades_and_the_chart(server, bro
     browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     WebDriverWait(browser, 30).until(ready.presence_of_element_located((By.ID, "qb-dashboard")))
+
+
+# The lines of plotly's SVG texts (a <br> makes a tspan per line), joined by a space.
+TEXT_LINES = """
+const lines = (node) => {
+  const parts = node.querySelectorAll('tspan.line');
+  return parts.length ? Array.from(parts).map((p) => p.textContent).join(' ') : node.textContent;
+};
+"""
+
+
+def open_chart(browser, url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    WebDriverWait(browser, 60).until(
+        lambda d: d.find_element(By.ID, "qb-chart").get_attribute("data-candles")
+    )
+    ticks = browser.execute_script(
+        TEXT_LINES
+        + "return Array.from(document.querySelectorAll('#qb-chart .xtick text')).map(lines);"
+    )
+    return int(browser.find_element(By.ID, "qb-chart").get_attribute("data-candles")), ticks
+
+
+def hover(browser, curve, point):
+    """What plotly's hover label says over one point of one trace (plotly throttles hover
+    events, hence the pause before each)."""
+    return browser.execute_async_script(
+        TEXT_LINES
+        + """
+        const [curve, point, done] = arguments;
+        Plotly.Fx.unhover('qb-chart');
+        setTimeout(() => {
+          Plotly.Fx.hover('qb-chart', [{curveNumber: curve, pointNumber: point}]);
+          done(Array.from(document.querySelectorAll('#qb-chart .hoverlayer .hovertext text'))
+            .map(lines).join(' '));
+        }, 100);
+        """,
+        curve,
+        point,
+    )
+
+
+def test_staff_log_in_and_see_the_dashboard_and_the_trades(server, browser, market):
+    from selenium.webdriver.common.by import By
+
+    log_in(browser, server)
     assert "OPEN POSITIONS" in browser.find_element(By.ID, "qb-dashboard").text
     shot(browser, "dashboard")
 
@@ -112,18 +178,51 @@ def test_staff_log_in_and_see_the_dashboard_the_trades_and_the_chart(server, bro
     assert "005930 삼성전자" in rows[0].text
     shot(browser, "trades")
 
-    browser.get(
-        f"{server}/admin/marketdata/chart/?symbol=005930&interval=1d"
-        "&start=2024-01-02&end=2024-03-01"
+
+def test_the_daily_chart_reads_in_session_dates(server, browser, market):
+    from selenium.webdriver.common.by import By
+
+    log_in(browser, server)
+    candles, ticks = open_chart(
+        browser, f"{server}/admin/marketdata/chart/?symbol=005930&interval=1d"
     )
-    WebDriverWait(browser, 60).until(
-        lambda d: d.find_element(By.ID, "qb-chart").get_attribute("data-candles")
+    shot(browser, "chart-daily")
+
+    # The default range ends after the newest session: both fills are drawn.
+    assert candles == len(market)
+    assert browser.find_element(By.ID, "qb-chart-note").text == f"{len(market)} candles, 2 trades"
+    # plotly draws one path per candle box, and a point per fill.
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#qb-chart .trace.boxes path")) == candles
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#qb-chart .scatterlayer .point")) == 2
+    # Axis labels are session dates (the first session of every other week here), never a
+    # weekend or the eve in UTC.
+    assert ticks == [
+        "2024-01-15",
+        "2024-01-29",
+        "2024-02-13",
+        "2024-02-26",
+        "2024-03-11",
+        "2024-03-25",
+    ]
+    assert set(ticks) <= {str(day) for day in market}
+    assert hover(browser, 0, len(market) - 1).startswith("2024-03-28 ")
+    assert hover(browser, 0, 0).startswith("2024-01-02 ")
+    # The fill at 10:15:23 KST on the newest session sits on that day's candle.
+    assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum) 2024-03-28 10:15:23"
+
+
+def test_the_minute_chart_reads_in_korea_time(server, browser, market):
+    log_in(browser, server)
+    candles, ticks = open_chart(
+        browser,
+        f"{server}/admin/marketdata/chart/?symbol=005930&interval=1m"
+        "&start=2024-03-28&end=2024-03-28",
     )
-    assert browser.find_element(By.ID, "qb-chart").get_attribute("data-candles") == "60"
-    # plotly draws one path per candle box.
-    boxes = browser.find_elements(By.CSS_SELECTOR, "#qb-chart .trace.boxes path")
-    assert len(boxes) == 60
-    markers = browser.find_elements(By.CSS_SELECTOR, "#qb-chart .scatterlayer .point")
-    assert len(markers) == 2
-    assert browser.find_element(By.ID, "qb-chart-note").text == "60 candles, 2 trades"
-    shot(browser, "chart")
+    shot(browser, "chart-minutes")
+
+    assert candles == 390
+    # The session runs 09:00 to 15:29 in Korea, not 00:00 to 06:29 (UTC).
+    assert ticks[0] == "09:00 2024-03-28"
+    assert ticks[1:] == ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    assert hover(browser, 0, 75).startswith("2024-03-28 10:15 ")
+    assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum) 2024-03-28 10:15:23"

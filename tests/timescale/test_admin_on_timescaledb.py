@@ -55,3 +55,21 @@ def test_large_ranges_are_bucketed_with_time_bucket(admin_client, monkeypatch):
     assert data["bucket"] == "0:05:00"
     assert len(data["candles"]["t"]) == 20
     assert (data["candles"]["o"][0], data["candles"]["c"][0]) == (72000.0, 72004.0)
+
+
+def test_weekly_buckets_of_daily_bars_start_on_mondays_in_korea(admin_client, monkeypatch):
+    # time_bucket's default origin is a Monday at 00:00 UTC, 09:00 in Korea: a daily bar
+    # (00:00 KST) would fall into the week before.
+    monkeypatch.setattr(market_chart, "MAX_CANDLES", 10)
+    kst = dt.timezone(dt.timedelta(hours=9))
+    first = dt.date(2026, 9, 7)  # a Monday
+    MarketData.objects.bulk_create(
+        factories.bar(time=dt.datetime.combine(first + dt.timedelta(days=n), dt.time(), kst))
+        for n in range(28)
+        if (first + dt.timedelta(days=n)).weekday() < 5
+    )
+    data = admin_client.get(
+        reverse("admin:marketdata_chart_data")
+        + "?symbol=005930&interval=1d&start=2026-09-07&end=2026-10-04"
+    ).json()
+    assert data["candles"]["t"] == ["2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28"]
