@@ -181,6 +181,12 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Exported text that starts like a formula (=, +, -, @) is quoted for spreadsheets by our
 # resources (marketdata/resources.py), which keeps the text whole.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# What an admin import may hold (marketdata/admin_imports.py), and where an upload waits
+# between its preview and its confirmation (default: a private folder in the temp dir).
+QB_IMPORT_MAX_BYTES = env.int("QB_IMPORT_MAX_BYTES", default=5 * 2**20)
+QB_IMPORT_MAX_ROWS = env.int("QB_IMPORT_MAX_ROWS", default=10_000)
+QB_IMPORT_MAX_XLSX_BYTES = env.int("QB_IMPORT_MAX_XLSX_BYTES", default=50 * 2**20)
+QB_IMPORT_DIR = env.str("QB_IMPORT_DIR", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

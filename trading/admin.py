@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from marketdata.admin_imports import LimitedImportMixin
 from marketdata.admin_lists import (
     EstimatedCountPaginator,
     MarketFilter,
@@ -49,7 +50,7 @@ def signed(value):
 
 
 @admin.register(Trade)
-class TradeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class TradeAdmin(LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [TradeResource]
     list_display = (
         "executed_at",

@@ -2,7 +2,7 @@
 
 import uuid
 
-from marketdata.resources import FormulaSafeResource
+from marketdata.resources import SheetResource
 from trading.models import Trade
 
 COLUMNS = (
@@ -19,7 +19,7 @@ COLUMNS = (
 )
 
 
-class TradeResource(FormulaSafeResource):
+class TradeResource(SheetResource):
     """Rows with an id update that trade; rows without one are new fills."""
 
     class Meta:
@@ -27,12 +27,9 @@ class TradeResource(FormulaSafeResource):
         fields = COLUMNS
         export_order = COLUMNS
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        # Model validation, constraints included: bad rows get the constraint's message.
-        clean_model_instances = True
 
     def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
         if "id" not in dataset.headers:
             dataset.append_col([""] * len(dataset), header="id")
 
