@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
@@ -19,12 +20,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import coverage, introspection
+from marketdata import coverage, day_counts, facts, introspection
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import validate_symbol
 
 PAGE = 100
+COVERAGE_PAGE = 100  # series a page
 VIEW, DELETE = "marketdata.view_marketdata", "marketdata.delete_marketdata"
 
 
@@ -141,13 +143,44 @@ def export(site, request):
     )
 
 
+class CoverageForm(forms.Form):
+    symbol = forms.CharField(
+        label=_("symbol"), max_length=10, required=False, validators=[validate_symbol]
+    )
+    interval = forms.ChoiceField(
+        label=_("interval"), choices=[("", "---------"), *Interval.choices], required=False
+    )
+
+
 def coverage_page(site, request):
+    """The series we hold, a page at a time, with what is missing from the per-day counts;
+    with one series chosen, its gap report (missing sessions or minutes)."""
     require(request, VIEW)
-    rows = coverage.coverage(gaps=True)
+    form = CoverageForm(request.GET)
+    rows, page, report = [], None, None
+    if form.is_valid():
+        symbol = form.cleaned_data["symbol"] or None
+        interval = form.cleaned_data["interval"] or None
+        page = Paginator(facts.series(symbol=symbol, interval=interval), COVERAGE_PAGE).get_page(
+            request.GET.get("page")
+        )
+        rows = coverage.coverage(pairs=list(page.object_list), missing=True)
+        if symbol and interval:
+            report = next(iter(coverage.gap_report(symbol=symbol, interval=interval)), None)
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     return TemplateResponse(
         request,
         "admin/marketdata/coverage.html",
-        page_context(site, request, _("Market data coverage"), rows=rows),
+        page_context(
+            site,
+            request,
+            _("Market data coverage"),
+            form=form,
+            rows=rows,
+            page=page,
+            report=report,
+            query=query,
+        ),
     )
 
 
@@ -166,6 +199,17 @@ def delete_range(site, request):
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             with transaction.atomic():
                 deleted, _ignored = bars.delete()
+                first, after = form.bounds()
+                day_counts.changed(
+                    [
+                        day_counts.Change(
+                            symbol=data["symbol"],
+                            interval=data["interval"],
+                            first=first,
+                            last=after - dt.timedelta(microseconds=1) if after else None,
+                        )
+                    ]
+                )
                 LogEntry.objects.create(
                     user=request.user,
                     content_type=ContentType.objects.get_for_model(MarketData),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from marketdata import loose_scan, sessions
+from marketdata import day_counts, loose_scan, sessions
 from marketdata.models import Interval
 
 MINUTES = {
@@ -46,16 +46,19 @@ def closes_after() -> dict[str, dt.timedelta]:
 
 
 def series(*, symbol: str | None = None, interval: str | None = None) -> list[tuple[str, str]]:
-    """Every (symbol, interval) that has bars, in order."""
+    """Every (symbol, interval) that has bars, in order, from the per-day counts."""
     if interval and not symbol:
         symbols = loose_scan.distinct(
-            connection, table="market_data", columns=["symbol"], equal={"interval_type": interval}
+            connection,
+            table=day_counts.TABLE,
+            columns=["symbol"],
+            equal={"interval_type": interval},
         )
         return [(s, interval) for s in symbols]
     equal = {"symbol": symbol} | ({"interval_type": interval} if interval else {})
     return loose_scan.distinct(
         connection,
-        table="market_data",
+        table=day_counts.TABLE,
         columns=["symbol", "interval_type"],
         equal=equal if symbol else None,
     )

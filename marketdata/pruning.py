@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from marketdata import timescale
+from marketdata import day_counts, timescale
 from marketdata.durations import is_interval
 
 
@@ -39,6 +39,9 @@ def prune(*, older_than: str, symbol=None, interval=None, dry_run=False) -> Prun
     where = " AND ".join(filters)
     whole_chunks = not symbol and not interval and timescale.is_hypertable(connection)
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {cutoff}", [older_than])
+        # What the per-day counts must forget, once the bars are gone.
+        removed = [day_counts.Change(symbol=symbol, interval=interval, last=cursor.fetchone()[0])]
         if whole_chunks:
             cursor.execute(
                 f"SELECT c::text FROM show_chunks('market_data', older_than => {cutoff}) c",
@@ -53,9 +56,12 @@ def prune(*, older_than: str, symbol=None, interval=None, dry_run=False) -> Prun
                 cursor.execute(
                     f"SELECT drop_chunks('market_data', older_than => {cutoff})", [older_than]
                 )
+                day_counts.changed(removed)
             return Pruned("drop_chunks", rows, len(chunks))
         if dry_run:
             cursor.execute(f"SELECT count(*) FROM market_data WHERE {where}", params)
             return Pruned("delete", cursor.fetchone()[0])
         cursor.execute(f"DELETE FROM market_data WHERE {where}", params)
-        return Pruned("delete", cursor.rowcount)
+        pruned = Pruned("delete", cursor.rowcount)
+        day_counts.changed(removed)
+        return pruned

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from marketdata import day_counts
+
 log = logging.getLogger("marketdata.timescale")
 
 TABLE = "market_data"
@@ -162,6 +164,9 @@ def setup(connection, *, mode=None) -> list[Step]:
         else:
             cursor.execute(f"SELECT count(*) FROM {TABLE}")
             rows = cursor.fetchone()[0]
+            # A hypertable refuses triggers with transition tables; day_counts.setup then
+            # keeps the per-day counts the way this server allows.
+            day_counts.detach_triggers(connection)
             cursor.execute(
                 "SELECT create_hypertable(%s, by_range('time', %s::interval), "
                 "migrate_data => TRUE)",

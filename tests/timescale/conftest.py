@@ -22,3 +22,17 @@ def django_db_setup(django_db_blocker):
         if not caps.available:
             pytest.exit(f"tests/timescale needs a TimescaleDB server; got {caps}", returncode=1)
         call_command("migrate", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def forget_materialized_aggregates(django_db_blocker):
+    """Django's flush truncates the tables, but a continuous aggregate keeps what it
+    materialized: empty them after each test, so that the next starts from nothing."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format('%I.%I', view_schema, view_name) "
+            "FROM timescaledb_information.continuous_aggregates"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"TRUNCATE {name}")  # names from the catalog

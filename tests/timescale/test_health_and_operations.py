@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
+from marketdata import day_counts
 from marketdata.models import MarketData
 from qbsite import health
 from tests import factories
@@ -118,9 +119,12 @@ def test_apply_turns_a_plain_table_with_bars_into_a_hypertable_with_the_bars_int
             "compression: done",
             "compression policy: done (compress_after 7 days)",
             "retention policy: done (drop_after 1 year)",
-            "4 steps changed the server.",
+            "bar counts per day: done (continuous aggregate)",
+            "5 steps changed the server.",
         ]
         assert list(MarketData.objects.order_by("time").values_list()) == before
+        assert day_counts.kind() == day_counts.AGGREGATE
+        assert sql("SELECT sum(bars) FROM market_data_days") == [(30,)]
         assert check("timescaledb").status == health.OK
         assert run("timescale", "apply").splitlines()[-1] == "Everything was already in place."
     finally:

@@ -1,13 +1,14 @@
 """Which bars we hold per symbol and interval, and what is missing."""
 
 import csv
+import datetime as dt
 import json
 import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import coverage
+from marketdata import coverage, day_counts
 from marketdata.models import Interval
 from marketdata.sessions import KST
 
@@ -25,21 +26,43 @@ def pad(text, columns) -> str:
 
 class Command(BaseCommand):
     help = (
-        "One row per (symbol, interval): bars, first and last, computed live. --gaps adds the "
-        "KRX sessions (daily bars) or minutes inside sessions (intraday bars) that are missing."
+        "One row per (symbol, interval): bars, first and last, from the per-day counts. "
+        "--gaps adds the sessions (daily bars) or minutes inside them (intraday bars) that "
+        "are missing. --rebuild counts every bar again; --refresh-since counts again the "
+        "bars from a moment on, where the counts are not kept by triggers."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--symbol")
         parser.add_argument("--interval", choices=Interval.values)
-        parser.add_argument("--gaps", action="store_true", help="compare with the KRX calendar")
+        parser.add_argument("--gaps", action="store_true", help="compare with the sessions")
         parser.add_argument("--format", default="table", choices=["table", "json", "csv"])
+        parser.add_argument(
+            "--rebuild", action="store_true", help="count every bar again, then report"
+        )
+        parser.add_argument(
+            "--refresh-since",
+            type=dt.date.fromisoformat,
+            metavar="DATE",
+            help="count again the bars from this date (Korea time) on, then report",
+        )
 
-    def handle(self, *args, symbol, interval, gaps, format, **options):
+    def handle(self, *args, symbol, interval, gaps, format, rebuild, refresh_since, **options):
+        self.verbosity = options["verbosity"]
         try:
-            rows = coverage.coverage(symbol=symbol, interval=interval, gaps=gaps)
-        except DatabaseError as e:
-            raise CommandError(f"Could not read market_data: {e}".strip()) from e
+            if rebuild:
+                how = day_counts.rebuild()
+                self._note(f"Counted every bar again ({how}).")
+            elif refresh_since:
+                since = dt.datetime.combine(refresh_since, dt.time(), KST)
+                how = day_counts.refresh(since=since)
+                self._note(f"Counted again the bars from {refresh_since} on ({how}).")
+            if gaps:
+                rows = coverage.gap_report(symbol=symbol, interval=interval)
+            else:
+                rows = coverage.coverage(symbol=symbol, interval=interval)
+        except (DatabaseError, LookupError) as e:
+            raise CommandError(f"Could not read the market data: {e}".strip()) from e
         if format == "json":
             self.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
         elif format == "csv":
@@ -59,6 +82,10 @@ class Command(BaseCommand):
                 )
         else:
             self._table(rows, gaps)
+
+    def _note(self, text):
+        if self.verbosity:
+            self.stderr.write(text)
 
     def _table(self, rows, gaps):
         if not rows:
