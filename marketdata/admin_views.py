@@ -35,11 +35,18 @@ def require(request, permission):
         raise PermissionDenied
 
 
+# Dates typed as the desk writes them (2026-11-26) in every language; a browser's own date
+# input would show 11/26/2026 to an American locale.
+ISO_DATE = forms.DateInput(
+    format="%Y-%m-%d", attrs={"placeholder": "YYYY-MM-DD", "size": 10, "inputmode": "numeric"}
+)
+
+
 class RangeForm(forms.Form):
     symbol = forms.CharField(label=_("symbol"), max_length=10, validators=[validate_symbol])
     interval = forms.ChoiceField(label=_("interval"), choices=Interval.choices, initial="1d")
-    start = forms.DateField(label=_("from"), required=False)
-    end = forms.DateField(label=_("to"), required=False, help_text=_("included"))
+    start = forms.DateField(label=_("from"), required=False, widget=ISO_DATE)
+    end = forms.DateField(label=_("to"), required=False, help_text=_("included"), widget=ISO_DATE)
 
     def clean(self):
         data = super().clean()

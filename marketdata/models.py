@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from timescale.db.models.managers import TimescaleManager
 
+from display import numbers, times
 from marketdata.symbols import SYMBOL_PATTERN, validate_symbol
 
 
@@ -97,7 +98,10 @@ class MarketData(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.symbol} {self.interval_type} {self.time:%Y-%m-%d %H:%M} C {self.close}"
+        return (
+            f"{self.symbol} {self.interval_type} {times.moment(self.time)} "
+            f"C {numbers.price(self.close)}"
+        )
 
 
 class StockMetadata(models.Model):

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "display",
     "marketdata",
     "trading",
     "qbsite.apps.QbsiteConfig",
@@ -164,6 +165,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
+# ISO dates and a 24-hour clock in every language (display/formats/iso.py).
+FORMAT_MODULE_PATH = ["display.formats"]
+# Gains, rises and buys red, losses, falls and sells blue (`korean`), or green and red
+# (`western`): display/colours.py.
+QB_COLOUR_CONVENTION = _env_choice("QB_COLOUR_CONVENTION", ("korean", "western"), "korean")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

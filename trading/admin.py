@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from display import numbers, times
+from display.lists import FiguresAdmin, Total, column, figure
 from marketdata.admin_imports import LimitedImportMixin
 from marketdata.admin_lists import (
     EstimatedCountPaginator,
@@ -37,33 +39,33 @@ from trading.accounting import OversellError
 from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
 from trading.resources import TradeResource
 
+AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
+
 
 def stock_name():
     return Subquery(StockMetadata.objects.filter(symbol=OuterRef("symbol")).values("name")[:1])
 
 
-def signed(value):
-    if value is None:
-        return "-"
-    colour = "#b00" if value < 0 else "#070"
-    return format_html('<span style="color:{}">{}</span>', colour, f"{value:+,.0f}")
-
-
 @admin.register(Trade)
-class TradeAdmin(LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [TradeResource]
     list_display = (
         "executed_at",
         "stock",
         "side",
-        "quantity",
-        "price",
+        column("quantity", _("quantity"), numbers.quantity),
+        column("price", _("price (KRW)"), numbers.price),
         "amount",
-        "commission",
-        "tax",
+        column("commission", _("commission (KRW)"), numbers.won),
+        column("tax", _("tax (KRW)"), numbers.won),
         "strategy",
         "broker_order_id",
     )
+    totals = [
+        Total("amount", _("amount"), Sum(AMOUNT), numbers.won),
+        Total("commission", _("commission"), Sum("commission"), numbers.won),
+        Total("tax", _("tax"), Sum("tax"), numbers.won),
+    ]
     list_filter = (
         "side",
         distinct_filter("strategy", _("strategy")),
@@ -79,15 +81,7 @@ class TradeAdmin(LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin)
     history_list_display = ("side", "quantity", "price", "commission", "tax")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                amount_value=ExpressionWrapper(
-                    F("quantity") * F("price"), output_field=DecimalField()
-                ),
-            )
-        )
+        return super().get_queryset(request).annotate(amount_value=AMOUNT)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -115,9 +109,9 @@ class TradeAdmin(LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin)
     def stock(self, trade):
         return f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip()
 
-    @admin.display(description=_("amount"), ordering="amount_value")
+    @figure(_("amount (KRW)"), numbers.won, ordering="amount_value")
     def amount(self, trade):
-        return f"{trade.amount_value:,.0f}"
+        return trade.amount_value
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -136,19 +130,24 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(FiguresAdmin, SimpleHistoryAdmin):
     list_display = (
         "symbol",
         "name",
-        "quantity",
-        "average_price",
-        "last_price",
-        "market_value",
+        column("quantity", _("quantity"), numbers.quantity),
+        column("average_price", _("average price (KRW)"), numbers.price),
+        column("last_price", _("last price (KRW)"), numbers.price),
+        column("market_value", _("market value (KRW)"), numbers.won),
         "weight",
-        "unrealized",
-        "realized",
+        column("unrealized_pnl", _("unrealized PnL (KRW)"), numbers.signed_won, signed=True),
+        column("realized_pnl", _("realized PnL (KRW)"), numbers.signed_won, signed=True),
         "updated_at",
     )
+    totals = [
+        Total("market_value", _("market value"), Sum("market_value")),
+        Total("unrealized", _("unrealized PnL"), Sum("unrealized_pnl"), numbers.signed_won, True),
+        Total("realized", _("realized PnL"), Sum("realized_pnl"), numbers.signed_won, True),
+    ]
     list_filter = (MarketFilter, SectorFilter, OpenFilter)
     search_fields = ("=symbol",)
     readonly_fields = ("updated_at",)
@@ -174,19 +173,11 @@ class PositionAdmin(SimpleHistoryAdmin):
     def name(self, position):
         return position.stock_name or ""
 
-    @admin.display(description=_("weight"))
+    @figure(_("weight"), lambda share: numbers.percent(share, places=1))
     def weight(self, position):
         if not position.market_value or not position.portfolio:
-            return "-"
-        return f"{position.market_value / position.portfolio:.1%}"
-
-    @admin.display(description=_("unrealized PnL"), ordering="unrealized_pnl")
-    def unrealized(self, position):
-        return signed(position.unrealized_pnl)
-
-    @admin.display(description=_("realized PnL"), ordering="realized_pnl")
-    def realized(self, position):
-        return signed(position.realized_pnl)
+            return None
+        return position.market_value / position.portfolio
 
     @admin.action(
         description=_("Rebuild selected positions from their trades"), permissions=["change"]
@@ -237,16 +228,16 @@ class ChartAboveList:
 
 
 @admin.register(StrategyPerformance)
-class StrategyPerformanceAdmin(ChartAboveList, admin.ModelAdmin):
+class StrategyPerformanceAdmin(ChartAboveList, FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "date",
         "strategy",
-        "pnl",
-        "daily_return",
-        "trade_count",
-        "win_rate",
-        "sharpe_ratio",
-        "max_drawdown",
+        column("pnl", _("PnL (KRW)"), numbers.signed_won, signed=True),
+        column("daily_return", _("daily return"), numbers.signed_percent, signed=True),
+        column("trade_count", _("trades"), numbers.quantity),
+        column("win_rate", _("win rate"), lambda rate: numbers.percent(rate, places=1)),
+        column("sharpe_ratio", _("Sharpe"), numbers.ratio),
+        column("max_drawdown", _("max drawdown"), numbers.percent),
     )
     list_filter = ("strategy", ("date", admin.DateFieldListFilter))
     actions = ("recompute_selected",)
@@ -287,15 +278,15 @@ class StrategyPerformanceAdmin(ChartAboveList, admin.ModelAdmin):
 
 
 @admin.register(RiskMetric)
-class RiskMetricAdmin(ChartAboveList, admin.ModelAdmin):
+class RiskMetricAdmin(ChartAboveList, FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "timestamp",
-        "portfolio_value",
-        "cash",
-        "gross_exposure",
-        "var_95",
-        "var_99",
-        "max_drawdown",
+        column("portfolio_value", _("portfolio value (KRW)"), numbers.won),
+        column("cash", _("cash (KRW)"), numbers.won),
+        column("gross_exposure", _("gross exposure (KRW)"), numbers.won),
+        column("var_95", _("VaR 95% (KRW)"), numbers.won),
+        column("var_99", _("VaR 99% (KRW)"), numbers.won),
+        column("max_drawdown", _("max drawdown"), numbers.percent),
     )
     list_filter = (("timestamp", admin.DateFieldListFilter),)
 
@@ -334,7 +325,7 @@ class ExtraFilter(admin.SimpleListFilter):
 
 @admin.register(SystemLog)
 class SystemLogAdmin(admin.ModelAdmin):
-    list_display = ("timestamp", "level", "component", "message")
+    list_display = ("logged_at", "level", "component", "message")
     list_filter = (
         "level",
         distinct_filter("component", _("component")),
@@ -358,6 +349,10 @@ class SystemLogAdmin(admin.ModelAdmin):
         query = SearchQuery(" ".join(words), search_type="plain", config="simple")
         vector = SearchVector("message", config="simple")
         return queryset.annotate(message_words=vector).filter(message_words=query), False
+
+    @admin.display(description=_("timestamp"), ordering="timestamp")
+    def logged_at(self, log):
+        return times.moment(log.timestamp, seconds=True)
 
     @admin.display(description=_("extra"))
     def extra_json(self, log):

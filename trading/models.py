@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from display import numbers, times
 from marketdata.symbols import SYMBOL_PATTERN, validate_symbol
 
 
@@ -98,7 +99,10 @@ class Trade(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.symbol} {self.side} {self.quantity} @ {self.price}"
+        return (
+            f"{self.symbol} {self.side} {numbers.quantity(self.quantity)} "
+            f"@ {numbers.price(self.price)}"
+        )
 
     @property
     def amount(self):
@@ -163,7 +167,9 @@ class Position(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.symbol} {self.quantity} @ {self.average_price:.2f}"
+        return (
+            f"{self.symbol} {numbers.quantity(self.quantity)} @ {numbers.price(self.average_price)}"
+        )
 
 
 class StrategyPerformance(models.Model):
@@ -213,7 +219,7 @@ class StrategyPerformance(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.strategy} {self.date} {self.pnl:+,.0f}"
+        return f"{self.strategy} {self.date} {numbers.signed_won(self.pnl)}"
 
 
 class RiskMetric(models.Model):
@@ -264,7 +270,7 @@ class RiskMetric(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.portfolio_value:,.0f}"
+        return f"{times.moment(self.timestamp)} {numbers.won(self.portfolio_value)}"
 
 
 class SystemLog(models.Model):
@@ -301,6 +307,5 @@ class SystemLog(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.level} {self.component}: {self.message[:60]}"
-        )
+        moment = times.moment(self.timestamp, seconds=True)
+        return f"{moment} {self.level} {self.component}: {self.message[:60]}"

@@ -41,6 +41,11 @@
       const step = Math.ceil(chosen.length / most);
       chosen = chosen.filter((_, n) => n % step === 0);
     }
+    // No two labels closer than a label's width (a short week after a holiday, say).
+    const gap = TICK_SPACING / (room / Math.max(to - from, 1));
+    const kept = [];
+    for (const i of chosen) if (!kept.length || i - kept[kept.length - 1] >= gap) kept.push(i);
+    chosen = kept;
     const text = chosen.map((i, n) => {
       const label = labels[i];
       if (label.length === 10) return label;

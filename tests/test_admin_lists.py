@@ -1,0 +1,152 @@
+"""display/lists.py on the admin's lists: figures right-aligned, totals of the filtered
+rows in one bounded aggregate."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from display import lists
+from tests import factories
+from trading.admin import PositionAdmin, TradeAdmin
+
+pytestmark = pytest.mark.django_db
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def trades(count, first=0, **fields):
+    for n in range(first, first + count):
+        factories.trade(
+            executed_at=dt.datetime(2026, 11, 26, 9, n, tzinfo=KST),
+            quantity=10 + n,
+            price=Decimal("72000"),
+            commission=Decimal("108.40"),
+            tax=Decimal("0"),
+            **fields,
+        ).save()
+
+
+def test_the_trade_list_totals_amount_commission_and_tax_of_the_filtered_rows(admin_client):
+    trades(3)
+    trades(2, side="SELL")
+
+    page = admin_client.get(reverse("admin:trading_trade_changelist"), {"side__exact": "BUY"})
+
+    assert page.context["totals"] == {
+        "rows": 3,
+        "figures": [
+            ("amount", "2,376,000", "KRW"),
+            ("commission", "325", "KRW"),
+            ("tax", "0", "KRW"),
+        ],
+    }
+    assert "Total of 3 rows:" in page.text
+    assert "amount <strong>2,376,000</strong> KRW" in page.text
+
+
+def test_the_position_list_totals_value_and_pnl_coloured(admin_client):
+    factories.position(market_value=Decimal("720000"), unrealized_pnl=Decimal("-5000")).save()
+    factories.position(
+        symbol="000660", market_value=Decimal("1000000"), realized_pnl=Decimal("2500.5")
+    ).save()
+
+    page = admin_client.get(reverse("admin:trading_position_changelist"))
+
+    assert page.context["totals"]["figures"] == [
+        ("market value", "1,720,000", "KRW"),
+        ("unrealized PnL", '<span class="qb-down">-5,000</span>', "KRW"),
+        ("realized PnL", '<span class="qb-up">+2,501</span>', "KRW"),
+    ]
+
+
+def positions(count, first=0):
+    for k in range(first, first + count):
+        factories.position(symbol=f"{k + 1:06d}", market_value=Decimal(1000 * k)).save()
+
+
+@pytest.mark.parametrize(
+    ("name", "admin_class", "add_rows"),
+    [
+        ("admin:trading_trade_changelist", TradeAdmin, trades),
+        ("admin:trading_position_changelist", PositionAdmin, positions),
+    ],
+)
+def test_totals_cost_one_bounded_query_whatever_the_rows(
+    admin_client, monkeypatch, name, admin_class, add_rows
+):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse(name)).status_code == 200
+        return [q["sql"] for q in captured.captured_queries]
+
+    add_rows(2)
+    few = queries()
+    bounded = [q for q in few if f"LIMIT {lists.TOTALS_UP_TO + 1}" in q]
+    assert len(bounded) == 1
+    assert bounded[0].startswith("SELECT COUNT(")
+    monkeypatch.setattr(admin_class, "totals", [])
+    assert len(queries()) == len(few) - 1
+    monkeypatch.undo()
+
+    add_rows(30, first=2)
+    assert len(queries()) == len(few)
+
+
+def test_more_rows_than_the_bound_ask_for_a_narrower_filter(admin_client, monkeypatch):
+    monkeypatch.setattr(lists, "TOTALS_UP_TO", 4)
+    trades(5)
+
+    page = admin_client.get(reverse("admin:trading_trade_changelist"))
+
+    assert "figures" not in page.context["totals"]
+    assert "Totals are shown for at most 4 rows: narrow the filter to see them." in page.text
+    narrowed = admin_client.get(
+        reverse("admin:trading_trade_changelist"),
+        {"executed_at__gte": "2026-11-26 09:02:00+09:00"},
+    )
+    assert narrowed.context["totals"]["rows"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        ("trade", ["quantity", "price", "amount", "commission", "tax"]),
+        (
+            "position",
+            [
+                "quantity",
+                "average_price",
+                "last_price",
+                "market_value",
+                "weight",
+                "unrealized_pnl",
+                "realized_pnl",
+            ],
+        ),
+        (
+            "strategyperformance",
+            ["pnl", "daily_return", "trade_count", "win_rate", "sharpe_ratio", "max_drawdown"],
+        ),
+        ("riskmetric", ["portfolio_value", "cash", "gross_exposure", "var_95", "var_99"]),
+    ],
+)
+def test_figures_are_right_aligned(admin_client, name, columns):
+    page = admin_client.get(reverse(f"admin:trading_{name}_changelist"))
+    assert set(columns) <= set(page.context["numeric_columns"])
+    assert f"#result_list .column-{columns[0]}, #result_list .field-{columns[0]}" in page.text
+
+
+def test_list_cells_show_whole_won_and_percentages(admin_client):
+    factories.trade(price=Decimal("72000"), quantity=1200, commission=Decimal("12960.4")).save()
+    factories.performance(daily_return=Decimal("0.0203"), win_rate=Decimal("0.5")).save()
+
+    trades_page = admin_client.get(reverse("admin:trading_trade_changelist")).text
+    assert '<td class="field-price">72,000</td>' in trades_page
+    assert '<td class="field-amount">86,400,000</td>' in trades_page
+    assert '<td class="field-commission">12,960</td>' in trades_page
+    performance = admin_client.get(reverse("admin:trading_strategyperformance_changelist")).text
+    assert '<td class="field-daily_return"><span class="qb-up">+2.03%</span></td>' in performance
+    assert '<td class="field-win_rate">50.0%</td>' in performance

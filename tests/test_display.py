@@ -1,0 +1,159 @@
+"""display/: numbers, times and colours as the desk reads them, in every language."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from display import colours, numbers, times
+from tests import factories
+
+KST = dt.timezone(dt.timedelta(hours=9))
+NAN = Decimal("NaN")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("57552360.00"), "57,552,360"),
+        (Decimal("1374.49"), "1,374"),
+        (Decimal("1374.50"), "1,375"),
+        (Decimal("-1200.00"), "-1,200"),
+        (0, "0"),
+        (None, "-"),
+        (NAN, "-"),
+        (float("inf"), "-"),
+    ],
+)
+def test_money_is_whole_won_with_thousands_separators(value, shown):
+    assert numbers.won(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("72000.00"), "72,000"),
+        (Decimal("89430.1666"), "89,430.17"),
+        (Decimal("1090923.0800"), "1,090,923.08"),
+        (Decimal("15940.0000"), "15,940"),
+        (Decimal("99.999"), "100"),
+        (None, "-"),
+    ],
+)
+def test_prices_show_at_most_two_decimals_and_none_when_whole(value, shown):
+    assert numbers.price(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("9708616.40"), "+9,708,616"),
+        (Decimal("-146447"), "-146,447"),
+        (Decimal("0.4"), "0"),
+        (Decimal("-0.4"), "0"),
+        (None, "-"),
+    ],
+)
+def test_gains_and_losses_carry_their_sign(value, shown):
+    assert numbers.signed_won(value) == shown
+
+
+def test_rates_read_as_percentages():
+    assert numbers.percent(Decimal("0.0012")) == "0.12%"
+    assert numbers.percent(Decimal("0.105485")) == "10.55%"
+    assert numbers.percent(Decimal("0.5"), places=1) == "50.0%"
+    assert numbers.percent(None) == "-"
+    assert numbers.signed_percent(Decimal("0.0203")) == "+2.03%"
+    assert numbers.signed_percent(Decimal("-0.0019")) == "-0.19%"
+    assert numbers.signed_percent(Decimal("0.00001")) == "0.00%"
+    assert numbers.ratio(Decimal("1.9876")) == "1.99"
+
+
+def test_quantities_volumes_and_market_caps():
+    assert numbers.quantity(1_234_567) == "1,234,567"
+    assert numbers.quantity(None) == "-"
+    assert numbers.hundred_millions(431_234_500_000_000) == "4,312,345"
+
+
+def test_moments_are_korea_time_on_a_24_hour_clock():
+    logged = dt.datetime(2026, 11, 25, 19, 5, 7, tzinfo=dt.UTC)
+    assert times.moment(logged) == "2026-11-26 04:05"
+    assert times.moment(logged, seconds=True) == "2026-11-26 04:05:07"
+    assert times.moment(None) == "-"
+
+
+def test_the_korean_convention_is_the_default_red_up_blue_down(settings):
+    assert settings.QB_COLOUR_CONVENTION == "korean"
+    assert colours.palette() == colours.PALETTES["korean"]
+    assert colours.palette().up == "#d11a2a"
+    assert colours.direction(Decimal("1")) == "qb-up"
+    assert colours.direction(Decimal("-0.01")) == "qb-down"
+    assert colours.direction(0) == ""
+    assert colours.direction(None) == ""
+    assert colours.direction(NAN) == ""
+
+
+def test_the_western_convention_is_a_setting(settings):
+    settings.QB_COLOUR_CONVENTION = "western"
+    assert colours.palette().as_dict() == {"up": "#178a3a", "down": "#d11a2a"}
+
+
+def test_a_bad_convention_stops_the_start():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={"DJANGO_SETTINGS_MODULE": "qbsite.settings", "DEBUG": "true"}
+        | {"QB_COLOUR_CONVENTION": "green"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "QB_COLOUR_CONVENTION='green' is not one of: korean, western." in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_pages_colour_gains_and_losses_by_the_convention(admin_client, settings, language):
+    factories.position(realized_pnl=Decimal("-5000"), unrealized_pnl=Decimal("12000")).save()
+
+    page = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language).text
+    assert ":root { --qb-up: #d11a2a; --qb-down: #1a5fd1; }" in page
+    assert '<span class="qb-down">-5,000</span>' in page
+    assert '<span class="qb-up">+12,000</span>' in page
+
+    settings.QB_COLOUR_CONVENTION = "western"
+    page = admin_client.get(reverse("admin:trading_position_changelist")).text
+    assert ":root { --qb-up: #178a3a; --qb-down: #d11a2a; }" in page
+    assert '<span class="qb-up">+12,000</span>' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_titles_and_lists_read_in_korea_time_in_every_language(admin_client, language):
+    log = factories.log(timestamp=dt.datetime(2026, 11, 25, 19, 5, tzinfo=dt.UTC))
+    log.save()
+    risk = factories.risk(timestamp=dt.datetime(2026, 11, 26, 6, 40, tzinfo=dt.UTC))
+    risk.save()
+    trade = factories.trade(executed_at=dt.datetime(2026, 11, 26, 15, 40, tzinfo=KST))
+    trade.save()
+
+    assert str(log) == "2026-11-26 04:05:00 INFO collector: connected"
+    assert str(risk) == "2026-11-26 15:40 100,000,000"
+    assert str(trade) == "005930 BUY 10 @ 72,000"
+
+    def page(name, *args):
+        url = reverse(f"admin:trading_{name}", args=args)
+        return admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language).text
+
+    assert "2026-11-26 04:05:00 INFO collector" in page("systemlog_change", log.pk)
+    assert "2026-11-26 15:40 100,000,000" in page("riskmetric_change", risk.pk)
+    listed = page("riskmetric_changelist")
+    assert "2026-11-26 15:40" in listed
+    assert "p.m." not in listed and "오후" not in listed
+    trades = page("trade_changelist")
+    assert ">2026-11-26 15:40<" in trades
+    assert "Nov." not in trades and "11월" not in trades
