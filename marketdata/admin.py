@@ -1,19 +1,17 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from display import numbers
 from display.lists import FiguresAdmin, column
+from marketdata.admin_history import HistoryAdmin
 from marketdata.admin_imports import LimitedImportMixin
 from marketdata.models import StockMetadata
 from marketdata.resources import StockMetadataResource
 
 
 @admin.register(StockMetadata)
-class StockMetadataAdmin(
-    FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
-):
+class StockMetadataAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, HistoryAdmin):
     resource_classes = [StockMetadataResource]
     list_display = (
         "symbol",

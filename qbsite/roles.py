@@ -4,7 +4,9 @@
 - viewer: view everything in the back office, change nothing;
 - operator: view; add and change trades, positions and stock metadata (which includes
   importing them and loading data); no deletes of market data;
-- admin: every permission.
+- admin: every permission of the back office and of the login lockouts, but none over
+  users, groups and permissions: those decide what everyone else may do, so only
+  superusers manage them (qbsite/admin.py enforces it whatever a group holds).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -12,6 +14,8 @@ from django.db.models import Q
 
 APPS = ("marketdata", "trading")
 OPERATOR_MODELS = ("trade", "position", "stockmetadata")
+# Apps whose permissions no group gets: accounts and their rights, and Django's plumbing.
+SUPERUSER_APPS = ("auth", "contenttypes", "sessions")
 
 
 def permissions(role):
@@ -23,7 +27,7 @@ def permissions(role):
         for model in OPERATOR_MODELS:
             edits |= Q(codename__in=[f"add_{model}", f"change_{model}"])
         return ours.filter(Q(codename__startswith="view_") | edits)
-    return Permission.objects.all()
+    return Permission.objects.exclude(content_type__app_label__in=SUPERUSER_APPS)
 
 
 ROLES = ("viewer", "operator", "admin")

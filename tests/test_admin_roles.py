@@ -30,7 +30,7 @@ PAGES = {
     "coverage": (reverse("admin:marketdata_coverage"), 200, 200, 200),
     "hypertable": (reverse("admin:marketdata_hypertable"), 200, 200, 200),
     "delete bars": (reverse("admin:marketdata_delete") + RANGE, 403, 403, 200),
-    "users": (reverse("admin:auth_user_changelist"), 403, 403, 200),
+    "users": (reverse("admin:auth_user_changelist"), 403, 403, 403),
 }
 
 

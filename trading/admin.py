@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from display import numbers, times
 from display.lists import FiguresAdmin, Total, column, figure
+from marketdata.admin_history import HistoryAdmin
 from marketdata.admin_imports import LimitedImportMixin
 from marketdata.admin_lists import (
     EstimatedCountPaginator,
@@ -47,7 +47,7 @@ def stock_name():
 
 
 @admin.register(Trade)
-class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, HistoryAdmin):
     resource_classes = [TradeResource]
     list_display = (
         "executed_at",
@@ -130,7 +130,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Position)
-class PositionAdmin(FiguresAdmin, SimpleHistoryAdmin):
+class PositionAdmin(FiguresAdmin, HistoryAdmin):
     list_display = (
         "symbol",
         "name",
