@@ -116,7 +116,17 @@ def test_a_database_restart_during_a_load_fails_cleanly_and_the_rerun_converges(
     symbols = [f"{n:06d}" for n in range(1, 101)]
     path = minute_file(tmp_path / "bars.csv", symbols, 4000)  # 400,000 rows
     loader = empty.manage("load_marketdata", path, wait=False)
-    time.sleep(1.0)
+    # Stop the server once the COPY runs: a fixed wait lost the race on a busy machine,
+    # where Django's start took longer and the loader met the restarted server.
+    assert wait_for(
+        lambda: (
+            empty.sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%%' "
+                "AND pid <> pg_backend_pid()"
+            )[0]
+            > 0
+        )
+    )
     empty.localdb("stop")
     empty.localdb("start")
     _, err = loader.communicate(timeout=300)
