@@ -5,6 +5,7 @@ each checks its own permission."""
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -17,10 +18,11 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import coverage, day_counts, facts, introspection
+from marketdata import aggregates, coverage, day_counts, facts, introspection
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import validate_symbol
@@ -40,6 +42,18 @@ def require(request, permission):
 ISO_DATE = forms.DateInput(
     format="%Y-%m-%d", attrs={"placeholder": "YYYY-MM-DD", "size": 10, "inputmode": "numeric"}
 )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A bar made from finer ones, shown like a stored one."""
+
+    time: dt.datetime
+    open: object
+    high: object
+    low: object
+    close: object
+    volume: int
 
 
 class RangeForm(forms.Form):
@@ -73,6 +87,24 @@ class RangeForm(forms.Form):
             bars = bars.filter(time__lt=after)
         return bars
 
+    def made_bars(self, source, *, before=None, limit=None):
+        """The range's bars made from the finer bars of `source`, newest first."""
+        first, after = self.bounds()
+        if before is not None:
+            before = before if timezone.is_aware(before) else timezone.make_aware(before)
+            after = min(after, before) if after else before
+        rows = aggregates.read(
+            connection,
+            symbol=self.cleaned_data["symbol"],
+            interval=source,
+            width=aggregates.bar_width(self.cleaned_data["interval"]),
+            first=first,
+            after=after,
+            newest_first=True,
+            limit=limit,
+        )
+        return [Bar(*row) for row in rows]
+
 
 def symbol_choices():
     return StockMetadata.objects.order_by("symbol").values_list("symbol", "name")
@@ -88,19 +120,29 @@ def page_context(site, request, title, **extra):
 
 
 def browser(site, request):
-    """Newest bars first, keyset paging on time (?before=...): no OFFSET, no COUNT."""
+    """Newest bars first, keyset paging on time (?before=...): no OFFSET, no COUNT. A series
+    without bars of its own at the interval asked for is made from its 1-minute bars."""
     require(request, VIEW)
     form = RangeForm(request.GET or None)
-    rows, next_query = [], None
+    rows, next_query, made_from = [], None, None
     if form.is_valid():
         bars = form.bars().order_by("-time")
         before = request.GET.get("before")
         if before:
             try:
-                bars = bars.filter(time__lt=dt.datetime.fromisoformat(before))
+                before = dt.datetime.fromisoformat(before)
+                bars = bars.filter(time__lt=before)
             except ValueError:
                 form.add_error(None, _("The page cursor is not a time."))
-        rows = list(bars[: PAGE + 1])
+                before = None
+        source = aggregates.stored_source(
+            form.cleaned_data["symbol"], form.cleaned_data["interval"]
+        )
+        if source == form.cleaned_data["interval"]:
+            rows = list(bars[: PAGE + 1])
+        else:
+            made_from = Interval(source).label
+            rows = form.made_bars(source, before=before, limit=PAGE + 1)
         if len(rows) > PAGE:
             rows = rows[:PAGE]
             params = {k: v for k, v in request.GET.items() if k != "before"}
@@ -117,6 +159,7 @@ def browser(site, request):
             rows=rows,
             next_query=next_query,
             query=query,
+            made_from=made_from,
         ),
     )
 

@@ -26,7 +26,7 @@ from django.db import connection as default_connection
 from django.db import transaction
 from psycopg2 import sql
 
-from marketdata import timescale
+from marketdata import aggregates, timescale
 from marketdata.sessions import KST, MARKET_TIME_ZONE
 
 log = logging.getLogger("marketdata.day_counts")
@@ -252,19 +252,25 @@ def detach_triggers(connection) -> None:
 
 
 def changed(changes: list[Change], connection=default_connection) -> None:
-    """Bring the summary up to date after a writer changed bars. With triggers there is
-    nothing to do; a continuous aggregate is refreshed once the transaction commits (it
-    cannot be refreshed inside one); a refreshed table is recounted now, in the writer's
-    transaction."""
+    """Bring the summary, and the continuous aggregates of coarser bars, up to date after a
+    writer changed bars. With triggers there is nothing to do; a continuous aggregate is
+    refreshed once the transaction commits (it cannot be refreshed inside one); a
+    refreshed table is recounted now, in the writer's transaction."""
     how = kind(connection)
     if how == REFRESHED:
         for change in changes:
             _recount(connection, change)
     elif how == AGGREGATE:
+        minutes = [c for c in changes if c.interval in (None, aggregates.SOURCE)]
 
         def refresh():
             for start, end in _windows(changes):
                 _refresh_aggregate(connection, start, end)
+            # The coarser bars made from 1-minute bars (a continuous aggregate on another
+            # refreshes from the one below it, so in this order).
+            for aggregate in aggregates.existing(connection):
+                for start, end in _windows(minutes):
+                    aggregates.refresh(connection, aggregate, start, end)
 
         transaction.on_commit(refresh, using=connection.alias)
 

@@ -7,26 +7,29 @@ servers without TimescaleDB, where it says so instead of failing.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from marketdata import aggregates, day_counts
 from marketdata.timescale import TABLE, Capabilities, detect
 
 
 @dataclass
 class Job:
     job_id: int
-    kind: str  # "compression" or "retention"
+    kind: str  # "compression", "retention" or "refresh"
     schedule_interval: dt.timedelta
-    setting: str | None  # compress_after / drop_after, as configured
+    setting: str | None  # compress_after / drop_after / start_offset, as configured
     last_run_status: str | None
     last_successful_finish: dt.datetime | None
     next_start: dt.datetime | None
     total_runs: int
     total_failures: int
+    table: str = TABLE  # the hypertable or continuous aggregate it works on
     errors: list[str] = field(default_factory=list)  # recent job_errors messages
 
     def as_dict(self):
         return {
             "job_id": self.job_id,
             "kind": self.kind,
+            "table": self.table,
             "schedule_interval": str(self.schedule_interval),
             "setting": self.setting,
             "last_run_status": self.last_run_status,
@@ -52,6 +55,7 @@ class Hypertable:
     backlog: int = 0  # uncompressed chunks older than the compression window
     compress_after: str | None = None
     jobs: list[Job] = field(default_factory=list)
+    aggregate_jobs: list[Job] = field(default_factory=list)  # of the continuous aggregates
 
     @property
     def ratio(self) -> float | None:
@@ -99,6 +103,9 @@ def inspect(connection) -> Hypertable:
         )
         info.chunks, info.compressed_chunks = cursor.fetchone()
         info.jobs = _jobs(cursor)
+        info.aggregate_jobs = _jobs(
+            cursor, tables=[day_counts.TABLE, *(a.view for a in aggregates.AGGREGATES)]
+        )
         compression_job = next((j for j in info.jobs if j.kind == "compression"), None)
         if compression_job:
             info.compress_after = compression_job.setting
@@ -123,25 +130,34 @@ def inspect(connection) -> Hypertable:
     return info
 
 
-def _jobs(cursor) -> list[Job]:
+KINDS = {
+    "policy_compression": "compression",
+    "policy_retention": "retention",
+    "policy_refresh_continuous_aggregate": "refresh",
+}
+
+
+def _jobs(cursor, tables=(TABLE,)) -> list[Job]:
     # policy_compression serves both the compression and (2.18+) the columnstore policy.
     cursor.execute(
         """
-        SELECT j.job_id, j.proc_name, j.schedule_interval,
-               coalesce(j.config->>'compress_after', j.config->>'drop_after'),
+        SELECT j.job_id, j.hypertable_name, j.proc_name, j.schedule_interval,
+               coalesce(j.config->>'compress_after', j.config->>'drop_after',
+                        j.config->>'start_offset'),
                s.last_run_status, s.last_successful_finish, coalesce(s.next_start, j.next_start),
                coalesce(s.total_runs, 0), coalesce(s.total_failures, 0)
         FROM timescaledb_information.jobs j
         LEFT JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
-        WHERE j.hypertable_name = %s AND j.proc_name IN ('policy_compression', 'policy_retention')
-        ORDER BY j.proc_name
+        WHERE j.hypertable_name = ANY(%s) AND j.proc_name = ANY(%s)
+        ORDER BY j.hypertable_name, j.proc_name
         """,
-        [TABLE],
+        [list(tables), list(KINDS)],
     )
     jobs = [
         Job(
             job_id=job_id,
-            kind="compression" if proc == "policy_compression" else "retention",
+            kind=KINDS[proc],
+            table=table,
             schedule_interval=interval,
             setting=setting,
             last_run_status=status,
@@ -150,7 +166,7 @@ def _jobs(cursor) -> list[Job]:
             total_runs=runs,
             total_failures=failures,
         )
-        for job_id, proc, interval, setting, status, success, next_start, runs, failures in (
+        for job_id, table, proc, interval, setting, status, success, next_start, runs, failures in (
             cursor.fetchall()
         )
     ]

@@ -173,21 +173,25 @@ def check_jobs(ctx):
             "jobs", WARNING, f"the {info.caps.license} edition of TimescaleDB has no policies", {}
         )
     jobs = {j.kind: j for j in info.jobs}
-    details = {"jobs": [j.as_dict() for j in info.jobs]}
+    details = {
+        "jobs": [j.as_dict() for j in info.jobs],
+        "aggregate_jobs": [j.as_dict() for j in info.aggregate_jobs],
+    }
     expected = ["compression"] + (["retention"] if settings.MARKETDATA_RETENTION else [])
     problems, status = [], OK
     for kind in expected:
         if kind not in jobs:
             problems.append(f"no {kind} policy")
             status = max(status, WARNING, key=RANK.get)
-    for job in info.jobs:
+    for job in info.jobs + info.aggregate_jobs:
+        name = job.kind if job.table == introspection.TABLE else f"{job.table} {job.kind}"
         if job.last_run_status == "Failed":
             error = f": {job.errors[0]}" if job.errors else ""
-            problems.append(f"{job.kind} job {job.job_id} failed its last run{error}")
+            problems.append(f"{name} job {job.job_id} failed its last run{error}")
             status = ERROR
         elif job.next_start and job.next_start < ctx.now - job.schedule_interval:
             problems.append(
-                f"{job.kind} job {job.job_id} is overdue since {job.next_start:%Y-%m-%d %H:%M}"
+                f"{name} job {job.job_id} is overdue since {job.next_start:%Y-%m-%d %H:%M}"
             )
             status = max(status, WARNING, key=RANK.get)
     if problems:
@@ -197,6 +201,8 @@ def check_jobs(ctx):
         + (f"last {j.last_run_status.lower()}" if j.last_run_status else "not run yet")
         for j in info.jobs
     )
+    if info.aggregate_jobs:
+        summary += f"; {len(info.aggregate_jobs)} continuous aggregate job(s), none late"
     return Check("jobs", OK, summary, details)
 
 

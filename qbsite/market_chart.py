@@ -1,9 +1,11 @@
 """The candlestick chart: bars of one symbol with the trades drawn on them.
 
-It shows bars (marketdata) and fills (trading) together, so it lives here. Ranges with
-more than MAX_CANDLES bars are bucketed on the server (time_bucket on TimescaleDB,
-date_bin elsewhere, both aligned to midnight in Korea), so a page never ships more than
-that many candles.
+It shows bars (marketdata) and fills (trading) together, so it lives here. A series asked
+for at an interval it has no bars of, such as 15 minutes of a symbol with 1-minute bars, is
+made from the finer bars; ranges with more than MAX_CANDLES bars are made into wider
+candles. Both read TimescaleDB's continuous aggregates where they fit, else bucket the bars
+on the server (time_bucket or date_bin, aligned to midnight in Korea; see
+marketdata/aggregates.py), so a page never ships more than that many candles.
 
 Every time the chart shows is Korea time (TIME_ZONE), labelled here: the browser draws the
 candles on a category axis of these labels, one after the other, so the nights, weekends
@@ -20,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import facts, timescale
+from marketdata import aggregates, facts
 from marketdata.admin_views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
 from trading.models import Side, Trade
@@ -38,8 +40,6 @@ DEFAULT_SPAN = {
     Interval.MONTH: dt.timedelta(days=10 * 365),
 }
 WHOLE_DAYS = {Interval.DAY, Interval.WEEK, Interval.MONTH}
-# Buckets start at midnight in Korea (a Monday, for weekly ones), not in UTC.
-BUCKET_ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+09'"
 # The words the chart draws, translated here so that the script holds none.
 WORDS = {
     "open": _("open"),
@@ -63,12 +63,12 @@ def day_after_bar(time: dt.datetime, interval: str) -> dt.datetime:
     )
 
 
-def _range(form):
+def _range(form, source):
     first, after = form.bounds()
     data = form.cleaned_data
     if first is None or after is None:
         newest = (
-            MarketData.objects.filter(symbol=data["symbol"], interval_type=data["interval"])
+            MarketData.objects.filter(symbol=data["symbol"], interval_type=source)
             .order_by("-time")
             .values_list("time", flat=True)
             .first()
@@ -80,34 +80,37 @@ def _range(form):
     return first, after
 
 
-def candles(symbol, interval, first, after):
-    """(bucket width or None, rows of (time, open, high, low, close, volume))."""
+def candles(symbol, interval, first, after, *, source=None):
+    """(bucket width or None, rows of (time, open, high, low, close, volume)). Bars of
+    `source` (a finer interval, when `interval` has none of its own) are made into candles
+    of `interval`, or wider where the range holds too many."""
+    source = source or interval
     where = "symbol = %s AND interval_type = %s AND time >= %s AND time < %s"
-    params = [symbol, interval, first, after]
+    params = [symbol, source, first, after]
+    width = None if source == interval else aggregates.bar_width(interval)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM market_data WHERE {where} LIMIT %s) x",
-            [*params, MAX_CANDLES + 1],
-        )
-        if cursor.fetchone()[0] <= MAX_CANDLES:
+        if width is None:
             cursor.execute(
-                f"SELECT time, open, high, low, close, volume FROM market_data WHERE {where} "
-                "ORDER BY time",
-                params,
+                f"SELECT count(*) FROM (SELECT 1 FROM market_data WHERE {where} LIMIT %s) x",
+                [*params, MAX_CANDLES + 1],
             )
-            return None, cursor.fetchall()
+            if cursor.fetchone()[0] <= MAX_CANDLES:
+                cursor.execute(
+                    f"SELECT time, open, high, low, close, volume FROM market_data "
+                    f"WHERE {where} ORDER BY time",
+                    params,
+                )
+                return None, cursor.fetchall()
         cursor.execute(f"SELECT min(time), max(time) FROM market_data WHERE {where}", params)
         low, high = cursor.fetchone()
-        width = next((b for b in BUCKETS if (high - low) / b < MAX_CANDLES), BUCKETS[-1])
-        function = "time_bucket" if timescale.detect(connection).installed else "date_bin"
-        cursor.execute(
-            f"SELECT {function}(%s::interval, time, {BUCKET_ORIGIN}) AS t, "
-            "(array_agg(open ORDER BY time))[1], max(high), min(low), "
-            "(array_agg(close ORDER BY time DESC))[1], sum(volume) "
-            f"FROM market_data WHERE {where} GROUP BY 1 ORDER BY 1",
-            [width, *params],
-        )
-        return width, cursor.fetchall()
+    if low is None:
+        return width, []
+    needed = next((b for b in BUCKETS if (high - low) / b < MAX_CANDLES), BUCKETS[-1])
+    width = max(width or needed, needed)
+    rows = aggregates.read(
+        connection, symbol=symbol, interval=source, width=width, first=first, after=after
+    )
+    return width, rows
 
 
 def label(moment: dt.datetime, *, whole_days: bool) -> str:
@@ -172,7 +175,8 @@ def chart_data(site, request):
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     data = form.cleaned_data
-    first, after = _range(form)
+    source = aggregates.stored_source(data["symbol"], data["interval"])
+    first, after = _range(form, source)
     result = {
         "symbol": data["symbol"],
         "title": title(data["symbol"]),
@@ -185,7 +189,7 @@ def chart_data(site, request):
     }
     if first is None:
         return JsonResponse(result)
-    width, rows = candles(data["symbol"], data["interval"], first, after)
+    width, rows = candles(data["symbol"], data["interval"], first, after, source=source)
     result["bucket"] = str(width) if width else None
     whole_days = data["interval"] in WHOLE_DAYS or (width or dt.timedelta()) >= dt.timedelta(1)
     times = [row[0] for row in rows]

@@ -221,6 +221,29 @@ def test_a_failed_policy_run_is_an_error_with_the_job_error():
     )
 
 
+def test_a_failed_refresh_of_a_continuous_aggregate_is_an_error():
+    info = hypertable(job("compression"), job("retention"))
+    info.aggregate_jobs = [
+        job("refresh", job_id=1002, table="market_data_days"),
+        job(
+            "refresh",
+            job_id=1003,
+            table="market_data_5m",
+            last_run_status="Failed",
+            errors=["out of memory"],
+        ),
+    ]
+    check = health.check_jobs(context(info))
+    assert (check.status, check.message) == (
+        health.ERROR,
+        "market_data_5m refresh job 1003 failed its last run: out of memory",
+    )
+    info.aggregate_jobs.pop()
+    assert health.check_jobs(context(info)).message.endswith(
+        "; 1 continuous aggregate job(s), none late"
+    )
+
+
 def test_an_overdue_policy_is_a_warning():
     late = timezone.now() - dt.timedelta(days=2)
     check = health.check_jobs(

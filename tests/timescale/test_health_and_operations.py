@@ -120,7 +120,8 @@ def test_apply_turns_a_plain_table_with_bars_into_a_hypertable_with_the_bars_int
             "compression policy: done (compress_after 7 days)",
             "retention policy: done (drop_after 1 year)",
             "bar counts per day: done (continuous aggregate)",
-            "5 steps changed the server.",
+            "continuous aggregates: done (5m, 15m, 30m, 60m)",
+            "6 steps changed the server.",
         ]
         assert list(MarketData.objects.order_by("time").values_list()) == before
         assert day_counts.kind() == day_counts.AGGREGATE

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
-from marketdata import day_counts, timescale
+from marketdata import aggregates, day_counts, timescale
 from marketdata.durations import is_interval
 from marketdata.introspection import inspect
 from marketdata.sessions import KST
@@ -94,6 +94,7 @@ class Command(BaseCommand):
             steps = timescale.setup(connection, mode="auto")
         # Outside the transaction: a continuous aggregate cannot be refreshed inside one.
         steps.append(timescale.Step("bar counts per day", day_counts.setup(connection)))
+        steps.append(timescale.Step("continuous aggregates", aggregates.setup(connection)))
         for step in steps:
             self.stdout.write(str(step))
         changed = sum(1 for s in steps if not s.outcome.startswith((timescale.IN_PLACE, "skipped")))
