@@ -222,10 +222,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         name: {"handlers": ["console", "system_logs"], "level": "INFO", "propagate": False}
-        for name in ("qbsite", "marketdata", "trading", "django.request", "django.security")
+        for name in ("qbsite", "marketdata", "trading", "django.request")
     }
-    # django-axes announces itself at every start; its lockouts are warnings.
-    | {"axes": {"handlers": ["console", "system_logs"], "level": "WARNING", "propagate": False}},
+    # Security noise (forged Host headers, CSRF failures, failed logins and lockouts) is
+    # what anonymous clients can cause at will: it stays in the process log, so that no
+    # one can write rows into system_logs, the front page or the health check from
+    # outside. django-axes announces itself at every start; its lockouts are warnings.
+    | {"django.security": {"handlers": ["console"], "level": "INFO", "propagate": False}}
+    | {"axes": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }
 
 # TimescaleDB: `auto` uses it when the server has it, `required` refuses to migrate

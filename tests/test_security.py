@@ -127,3 +127,54 @@ def test_exports_neutralise_spreadsheet_formulas(admin_client):
         "strategy,broker_order_id",
         "'=cmd|' /C calc'!A0,'+1+1",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_an_anonymous_client_sends_reaches_system_logs_or_the_health_check(settings):
+    from django.test import Client
+
+    from qbsite import dashboard, health
+
+    settings.QB_LOG_TO_DATABASE = True
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    def seen():
+        [logs] = health.run(["logs"])
+        return dashboard.figures()["errors"], logs.status, logs.message, logs.details["components"]
+
+    before = seen()
+    client = Client(enforce_csrf_checks=True, HTTP_USER_AGENT="attacker's <b>text</b>")
+    for n in range(100):
+        assert client.get("/healthz", HTTP_HOST=f"evil{n}.example").status_code == 400
+    for _ in range(20):
+        assert client.post(LOGIN, {"username": "ops", "password": "x"}).status_code == 403
+    csrf_client = Client(HTTP_USER_AGENT="attacker's text")
+    for n in range(20):
+        csrf_client.post(LOGIN, {"username": f"ops{n % 3}", "password": "wrong"})
+    client.get("/admin/no-such-page/")
+    system_log_handler().flush()
+
+    assert SystemLog.objects.count() == 0
+    assert seen() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_one_error_keeps_ten_rows_a_minute_and_counts_the_rest(settings):
+    settings.QB_LOG_TO_DATABASE = True
+    handler = system_log_handler()
+    now = [1000.0]
+    handler.clock = lambda: now[0]
+    try:
+        for n in range(1000):
+            logging.getLogger("trading.broker").error("order %s rejected", n)
+        handler.flush()
+        assert SystemLog.objects.count() == 10
+        now[0] += 61
+        logging.getLogger("trading.broker").error("order %s rejected", "late")
+        logging.getLogger("trading.other").error("something else")
+        handler.flush()
+    finally:
+        handler.clock = time.monotonic
+    late = SystemLog.objects.get(message="order late rejected")
+    assert late.extra["left_out"] == 990
+    assert SystemLog.objects.count() == 12
