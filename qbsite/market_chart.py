@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from display import colours
 from marketdata import aggregates, facts
 from marketdata.admin_views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
@@ -185,6 +186,8 @@ def chart_data(site, request):
         "candles": {k: [] for k in "tohlcv"},
         "trades": [],
         "words": WORDS,
+        # Rising candles and buys in the "up" colour of the convention, the others "down".
+        "colours": colours.palette().as_dict(),
         "note": note(0, 0, None),
     }
     if first is None:

@@ -209,6 +209,14 @@ def test_the_daily_chart_reads_in_session_dates(server, browser, market):
     assert hover(browser, 0, 0).startswith("2024-01-02 ")
     # The fill at 10:15:23 KST on the newest session sits on that day's candle.
     assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum) 2024-03-28 10:15:23"
+    # One colour convention (Korean by default): rising candles and buys red, sells blue.
+    colours = browser.execute_script(
+        "const fill = (s) => getComputedStyle(document.querySelector(s)).fill;"
+        "return [fill('#qb-chart .scatterlayer .trace:nth-of-type(1) .point'),"
+        "        fill('#qb-chart .scatterlayer .trace:nth-of-type(2) .point'),"
+        "        getComputedStyle(document.querySelector('#qb-chart .trace.boxes path')).stroke];"
+    )
+    assert colours == ["rgb(209, 26, 42)", "rgb(26, 95, 209)", "rgb(209, 26, 42)"]
 
 
 def test_the_minute_chart_reads_in_korea_time(server, browser, market):

@@ -157,3 +157,12 @@ def test_titles_and_lists_read_in_korea_time_in_every_language(admin_client, lan
     trades = page("trade_changelist")
     assert ">2026-11-26 15:40<" in trades
     assert "Nov." not in trades and "11월" not in trades
+
+
+@pytest.mark.django_db
+def test_the_trade_list_colours_buys_up_and_sells_down(admin_client):
+    factories.trade().save()
+    factories.trade(side="SELL").save()
+    page = admin_client.get(reverse("admin:trading_trade_changelist")).text
+    assert '<td class="field-side_shown"><span class="qb-up">Buy</span></td>' in page
+    assert '<td class="field-side_shown"><span class="qb-down">Sell</span></td>' in page

@@ -118,3 +118,11 @@ def test_fills_are_placed_on_the_candle_they_happened_in():
         dt.datetime(2026, 11, 26, 15, 0, tzinfo=KST),
     ]
     assert market_chart.place(fills, times) == [0, 1, 2, 2]
+
+
+def test_the_chart_colours_rises_and_buys_up_by_the_convention(admin_client, settings):
+    factories.bar().save()
+    query = "symbol=005930&interval=1d"
+    assert chart(admin_client, query)["colours"] == {"up": "#d11a2a", "down": "#1a5fd1"}
+    settings.QB_COLOUR_CONVENTION = "western"
+    assert chart(admin_client, query)["colours"] == {"up": "#178a3a", "down": "#d11a2a"}

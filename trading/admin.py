@@ -36,7 +36,7 @@ from marketdata.admin_lists import (
 from marketdata.models import StockMetadata
 from trading import charts, performance, positions
 from trading.accounting import OversellError
-from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
+from trading.models import Position, RiskMetric, Side, StrategyPerformance, SystemLog, Trade
 from trading.resources import TradeResource
 
 AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
@@ -52,7 +52,7 @@ class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, Histo
     list_display = (
         "executed_at",
         "stock",
-        "side",
+        "side_shown",
         column("quantity", _("quantity"), numbers.quantity),
         column("price", _("price (KRW)"), numbers.price),
         "amount",
@@ -108,6 +108,13 @@ class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, Histo
     @admin.display(description=_("symbol"), ordering="symbol")
     def stock(self, trade):
         return f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip()
+
+    @admin.display(description=_("side"), ordering="side")
+    def side_shown(self, trade):
+        """Buys in the convention's "up" colour, sells in its "down" one, as on a
+        Korean trading screen."""
+        css = "qb-up" if trade.side == Side.BUY else "qb-down"
+        return format_html('<span class="{}">{}</span>', css, trade.get_side_display())
 
     @figure(_("amount (KRW)"), numbers.won, ordering="amount_value")
     def amount(self, trade):

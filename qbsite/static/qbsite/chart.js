@@ -78,11 +78,12 @@
       const traces = [
         { type: 'candlestick', name: data.title, x: c.t, open: c.o, high: c.h, low: c.l, close: c.c,
           text: candleText, hoverinfo: 'text',
-          increasing: { line: { color: '#d62728' } }, decreasing: { line: { color: '#1f77b4' } } },
+          increasing: { line: { color: data.colours.up } },
+          decreasing: { line: { color: data.colours.down } } },
         { type: 'bar', name: words.volume, x: c.t, y: c.v, yaxis: 'y2', marker: { color: '#aaa' },
           hoverinfo: 'skip' },
-        marker('BUY', words.buy, 'triangle-up', '#2ca02c'),
-        marker('SELL', words.sell, 'triangle-down', '#d62728'),
+        marker('BUY', words.buy, 'triangle-up', data.colours.up),
+        marker('SELL', words.sell, 'triangle-down', data.colours.down),
       ];
       const layout = {
         dragmode: 'pan', showlegend: true, margin: { t: 20, r: 20, b: 60, l: 70 },
