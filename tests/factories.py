@@ -6,7 +6,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from marketdata.models import MarketData, StockMetadata
-from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
+from trading.models import (
+    Account,
+    CommissionSchedule,
+    Position,
+    RiskMetric,
+    StrategyPerformance,
+    SystemLog,
+    Trade,
+)
 
 KST = dt.timezone(dt.timedelta(hours=9))
 
@@ -35,6 +43,24 @@ def stock(**fields):
     return StockMetadata(**(values | fields))
 
 
+def account(code="DEFAULT", **fields):
+    """The account with `code`, created if need be (the migration makes DEFAULT)."""
+    values = {"name": f"{code} account", "broker": "KIS"}
+    return Account.objects.get_or_create(code=code, defaults=values | fields)[0]
+
+
+def new_account(**fields):
+    values = {"code": "SWING", "name": "Swing", "broker": "KIS", "number": "12345678-01"}
+    return Account(**(values | fields))
+
+
+def schedule(**fields):
+    values = {"venue": "KRX", "valid_from": dt.date(2024, 1, 1), "rate": Decimal("0.00015")}
+    if "account" not in fields and "account_id" not in fields:
+        values["account"] = account()
+    return CommissionSchedule(**(values | fields))
+
+
 def trade(**fields):
     values = {
         "symbol": "005930",
@@ -46,11 +72,15 @@ def trade(**fields):
         "strategy": "momentum",
         "executed_at": timezone.now(),
     }
+    if "account" not in fields and "account_id" not in fields:
+        values["account"] = account()
     return Trade(**(values | fields))
 
 
 def position(**fields):
     values = {"symbol": "005930", "quantity": 10, "average_price": Decimal("72000")}
+    if "account" not in fields and "account_id" not in fields:
+        values["account"] = account()
     return Position(**(values | fields))
 
 

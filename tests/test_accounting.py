@@ -11,8 +11,20 @@ from trading.accounting import OversellError, replay
 KST = dt.timezone(dt.timedelta(hours=9))
 
 
-def fill(side, quantity, price, commission=0, tax=0, *, minute=0, symbol="005930", strategy="s1"):
+def fill(
+    side,
+    quantity,
+    price,
+    commission=0,
+    tax=0,
+    *,
+    minute=0,
+    symbol="005930",
+    strategy="s1",
+    account=1,
+):
     return factories.trade(
+        account_id=account,
         side=side,
         quantity=quantity,
         price=Decimal(price),
@@ -46,12 +58,12 @@ def test_partial_fills_partial_closes_fees_and_a_buy_after_a_full_close():
         (5, Decimal(80000), Decimal(33856)),
     ]
     for n, expected in enumerate(checkpoints, start=1):
-        holding = replay(trades[:n])["005930"]
+        holding = replay(trades[:n])[1, "005930"]
         assert (holding.quantity, holding.average_price, holding.realized_pnl) == expected
 
 
 def test_marking_gives_market_value_and_unrealized_pnl():
-    holding = replay([fill("BUY", 10, 70000, 105), fill("BUY", 30, 72000, 324)])["005930"]
+    holding = replay([fill("BUY", 10, 70000, 105), fill("BUY", 30, 72000, 324)])[1, "005930"]
 
     marked = holding.marked(Decimal(73000))
 
@@ -74,9 +86,9 @@ def test_positions_are_per_symbol_across_strategies():
             fill("BUY", 3, 150000, symbol="000660", strategy="pairs"),
         ]
     )
-    assert holdings["005930"].quantity == 20
-    assert holdings["005930"].average_price == 75000
-    assert holdings["000660"].quantity == 3
+    assert holdings[1, "005930"].quantity == 20
+    assert holdings[1, "005930"].average_price == 75000
+    assert holdings[1, "000660"].quantity == 3
 
 
 def test_a_sell_larger_than_the_holding_names_the_trade():
@@ -86,3 +98,22 @@ def test_a_sell_larger_than_the_holding_names_the_trade():
     assert str(caught.value) == (
         f"Trade {oversell.id} sells 6 005930 at 2024-03-04 09:05:00+0900, but only 5 are held then."
     )
+
+
+def test_each_account_holds_its_own_shares():
+    holdings = replay(
+        [
+            fill("BUY", 10, 70000, account=1),
+            fill("BUY", 10, 80000, account=2),
+            fill("SELL", 10, 75000, account=1),
+        ]
+    )
+    # Account 1 bought at 70,000 and sold all at 75,000; account 2 still holds its 10 at
+    # 80,000, untouched by account 1's sell.
+    assert (holdings[1, "005930"].quantity, holdings[1, "005930"].realized_pnl) == (0, 50000)
+    assert (holdings[2, "005930"].quantity, holdings[2, "005930"].average_price) == (10, 80000)
+
+
+def test_a_sell_in_one_account_cannot_use_the_shares_of_another():
+    with pytest.raises(OversellError):
+        replay([fill("BUY", 10, 70000, account=1), fill("SELL", 5, 71000, account=2)])

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 
 from marketdata.models import MarketData
 from tests import factories
+from trading.models import RiskMetric
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,15 @@ VIOLATIONS = [
     (factories.risk, {"var_99": 1000}, "risk_metrics_var_ordered"),
     (factories.risk, {"max_drawdown": 2}, "risk_metrics_max_drawdown_fraction"),
     (factories.log, {"level": "TRACE"}, "system_logs_level_valid"),
+    (factories.stock, {"kind": "BOND"}, "stock_metadata_kind_known"),
+    (factories.trade, {"venue": "NYS"}, "trades_venue_valid"),
+    (factories.trade, {"fill_seq": 0}, "trades_fill_seq_positive"),
+    (factories.new_account, {"code": "MAIN ACCOUNT"}, "accounts_code_valid"),
+    (factories.new_account, {"code": ""}, "accounts_code_valid"),
+    (factories.schedule, {"venue": "SOR"}, "commission_schedules_venue_valid"),
+    (factories.schedule, {"rate": "-0.0001"}, "commission_schedules_rate_range"),
+    (factories.schedule, {"rate": "0.01"}, "commission_schedules_rate_range"),
+    (factories.schedule, {"minimum": -1}, "commission_schedules_minimum_nonneg"),
 ]
 
 
@@ -115,8 +125,65 @@ def test_one_strategy_has_one_performance_row_per_day():
     assert "strategy_performance_unique_day" in str(caught.value)
 
 
-def test_one_position_per_symbol():
+def test_one_position_per_account_and_symbol():
     factories.position().save()
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         factories.position(quantity=3).save()
-    assert "positions_symbol_key" in str(caught.value)
+    assert "positions_account_symbol_unique" in str(caught.value)
+    # The same symbol in another account is another position.
+    factories.position(account=factories.account("OTHER"), quantity=3).save()
+
+
+def saved_trade(**fields):
+    trade = factories.trade(**fields)
+    trade.save()
+    return trade
+
+
+def test_a_fill_of_an_order_is_stored_once_per_account():
+    saved_trade(broker_order_id="0000012345", fill_seq=1)
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        saved_trade(broker_order_id="0000012345", fill_seq=1)
+    assert "trades_fill_identity" in str(caught.value)
+    # Equal values with the next fill number are a second, genuine partial fill; the same
+    # order number in another account is another order; fills without an order number have
+    # no identity to repeat.
+    saved_trade(broker_order_id="0000012345", fill_seq=2)
+    saved_trade(broker_order_id="0000012345", fill_seq=1, account=factories.account("OTHER"))
+    saved_trade(broker_order_id="")
+    saved_trade(broker_order_id="")
+
+
+def test_a_broker_execution_id_is_stored_once_per_account():
+    saved_trade(execution_id="E-1")
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        saved_trade(execution_id="E-1", broker_order_id="0000000009")
+    assert "trades_execution_identity" in str(caught.value)
+    saved_trade(execution_id="E-1", account=factories.account("OTHER"))
+
+
+def test_one_commission_schedule_per_account_venue_and_start():
+    factories.schedule().save()
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        factories.schedule(rate="0.0002").save()
+    assert "commission_schedules_unique_start" in str(caught.value)
+    factories.schedule(venue="NXT").save()
+
+
+def test_one_risk_metric_per_account_and_moment_the_total_included():
+    factories.risk().save()
+    moment = RiskMetric.objects.get().timestamp
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        factories.risk(timestamp=moment).save()  # two totals (account empty) at one moment
+    assert "risk_metrics_account_timestamp_unique" in str(caught.value)
+    factories.risk(timestamp=moment, account=factories.account()).save()
+
+
+def test_an_account_number_is_recorded_once_per_broker():
+    factories.new_account(code="A").save()
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        factories.new_account(code="B").save()
+    assert "accounts_broker_number_unique" in str(caught.value)
+    factories.new_account(code="C", broker="Mirae").save()
+    factories.new_account(code="D", number="").save()
+    factories.new_account(code="E", number="").save()

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from marketdata.models import MarketData
 from tests import factories
-from trading.models import Position
+from trading.models import Position, Trade
 
 pytestmark = pytest.mark.django_db
 KST = dt.timezone(dt.timedelta(hours=9))
@@ -53,7 +53,7 @@ def trades():
 
 
 def position():
-    p = Position.objects.get(symbol="005930")
+    p = Position.objects.get(symbol="005930", account__code="DEFAULT")
     return (
         p.quantity,
         p.average_price,
@@ -95,9 +95,9 @@ def test_dry_run_prints_the_reconciliation_and_writes_nothing(bars, trades):
     output = rebuild("--as-of", "2024-03-04T15:30", "--dry-run")
 
     assert output.splitlines() == [
-        "005930: quantity 25 -> 20, average_price 71000.0000 -> 71500.0000, last_price None -> "
-        "72900.00, market_value None -> 1458000.00, realized_pnl 0.00 -> 66646.00, "
-        "unrealized_pnl 0.00 -> 28000.00",
+        "DEFAULT 005930: quantity 25 -> 20, average_price 71000.0000 -> 71500.0000, "
+        "last_price None -> 72900.00, market_value None -> 1458000.00, "
+        "realized_pnl 0.00 -> 66646.00, unrealized_pnl 0.00 -> 28000.00",
         "Dry run: 1 positions differ, 0 agree, as of 2024-03-04 15:30 KST.",
     ]
     assert position()[0] == 25
@@ -129,3 +129,75 @@ def test_an_oversell_stops_the_rebuild_naming_the_trade(trades):
         "but only 20 are held then."
     )
     assert not Position.objects.exists()
+
+
+@pytest.fixture
+def two_accounts(bars):
+    """The same symbol traded in two accounts, and a second symbol in one of them."""
+    main, swing = factories.account(), factories.account("SWING")
+    for account, side, quantity, price, hour in [
+        (main, "BUY", 10, 70000, 9),
+        (swing, "BUY", 30, 72000, 10),
+        (main, "SELL", 4, 75000, 11),
+        (swing, "SELL", 10, 71000, 12),
+        (swing, "BUY", 5, 71500, 13),
+    ]:
+        factories.trade(
+            account=account,
+            side=side,
+            quantity=quantity,
+            price=price,
+            commission=0,
+            executed_at=at(4, hour),
+        ).save()
+    factories.trade(
+        account=swing,
+        symbol="000660",
+        quantity=3,
+        price=180000,
+        commission=0,
+        executed_at=at(4, 14),
+    ).save()
+    return main, swing
+
+
+def test_positions_are_rebuilt_per_account_and_equal_each_account_s_own_sums(two_accounts):
+    main, swing = two_accounts
+    rebuild("--as-of", "2024-03-04T15:30")
+
+    stored = {
+        (p.account.code, p.symbol): (p.quantity, p.average_price, p.realized_pnl)
+        for p in Position.objects.select_related("account")
+    }
+    # MAIN: bought 10 at 70,000, sold 4 at 75,000: 6 left, +20,000 realized.
+    # SWING: 30 at 72,000, sold 10 at 71,000 (-10,000), then 5 at 71,500:
+    # (20 x 72,000 + 5 x 71,500) / 25 = 71,900.
+    assert stored == {
+        ("DEFAULT", "005930"): (6, Decimal(70000), Decimal(20000)),
+        ("SWING", "005930"): (25, Decimal(71900), Decimal(-10000)),
+        ("SWING", "000660"): (3, Decimal(180000), Decimal(0)),
+    }
+    for account in (main, swing):
+        for symbol in ("005930", "000660"):
+            trades = Trade.objects.filter(account=account, symbol=symbol)
+            bought = sum(t.quantity for t in trades if t.side == "BUY")
+            sold = sum(t.quantity for t in trades if t.side == "SELL")
+            held = Position.objects.filter(account=account, symbol=symbol)
+            assert sum(p.quantity for p in held) == bought - sold
+    # The total across accounts is the sum of the accounts' positions.
+    assert sum(p.quantity for p in Position.objects.filter(symbol="005930")) == 31
+
+
+def test_one_account_can_be_rebuilt_alone(two_accounts):
+    output = rebuild("--as-of", "2024-03-04T15:30", "--account", "SWING")
+
+    assert output.endswith("2 changed, 0 unchanged.\n")
+    assert set(Position.objects.values_list("account__code", flat=True)) == {"SWING"}
+
+
+def test_an_unknown_account_is_named_with_the_known_ones(two_accounts):
+    with pytest.raises(CommandError) as caught:
+        rebuild("--account", "NOPE")
+    assert str(caught.value) == (
+        "--account: No account with the code NOPE; the accounts are DEFAULT, SWING."
+    )

@@ -6,7 +6,8 @@ Conventions, the same everywhere positions are computed:
   commission and tax recorded on every trade (buys included), so the fees of a trade
   count on the day it happens;
 - a buy after a full close starts a new average; a sell never exceeds the holding
-  (Korean cash accounts do not short).
+  (Korean cash accounts do not short);
+- each account holds its own shares: the same symbol in two accounts is two holdings.
 """
 
 from collections.abc import Iterable
@@ -71,9 +72,10 @@ class Holding:
         return fields
 
 
-def replay(trades: Iterable) -> dict[str, Holding]:
-    """Holdings per symbol after `trades`, which must come in execution order."""
-    holdings: dict[str, Holding] = {}
+def replay(trades: Iterable) -> dict[tuple[int, str], Holding]:
+    """Holdings per (account id, symbol) after `trades`, which must come in execution order."""
+    holdings: dict[tuple[int, str], Holding] = {}
     for trade in trades:
-        holdings.setdefault(trade.symbol, Holding(trade.symbol)).apply(trade)
+        key = (trade.account_id, trade.symbol)
+        holdings.setdefault(key, Holding(trade.symbol)).apply(trade)
     return holdings

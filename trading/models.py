@@ -1,5 +1,7 @@
+import re
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
@@ -25,10 +27,187 @@ class Level(models.TextChoices):
     CRITICAL = "CRITICAL", _("Critical")
 
 
+class Venue(models.TextChoices):
+    """Where a fill was executed. Korean stocks trade on KRX and, since 2025-03-04, on Nextrade."""
+
+    KRX = "KRX", _("KRX")
+    NXT = "NXT", _("Nextrade")
+
+
+# The account every trade and position went to when accounts came (migration 0007), and
+# the one writers that name no account still land in.
+DEFAULT_ACCOUNT = "DEFAULT"
+
+
+class UnknownAccount(LookupError):
+    def __init__(self, missing, known):
+        self.missing = missing
+        super().__init__(
+            f"No account with the code {', '.join(missing)}; the accounts are "
+            f"{', '.join(known) or 'none yet'}."
+        )
+
+
+class AccountQuerySet(models.QuerySet):
+    def for_codes(self, codes) -> list["Account"]:
+        """The accounts with these codes, in that order; UnknownAccount names any missing."""
+        codes = list(dict.fromkeys(codes))
+        found = {a.code: a for a in self.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise UnknownAccount(
+                missing, list(self.order_by("code").values_list("code", flat=True))
+            )
+        return [found[c] for c in codes]
+
+
+class Account(models.Model):
+    """One broker account: its fills, positions, commission schedules and reconciliations."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        help_text=_("Short name used in files and commands, such as MAIN or SWING."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    broker = models.CharField(_("broker"), max_length=40, default="KIS")
+    number = models.CharField(
+        _("account number"),
+        max_length=40,
+        blank=True,
+        help_text=_("As the broker writes it, such as 12345678-01. Lists show it masked."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    visible_to = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="visible_accounts",
+        verbose_name=_("limited staff who see it"),
+        help_text=_(
+            "Staff without the permission to see every account see only the accounts that "
+            "list them here."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = AccountQuerySet.as_manager()
+    history = HistoricalRecords(table_name="accounts_history")
+
+    class Meta:
+        db_table = "accounts"
+        ordering = ("code",)
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        permissions = [("view_all_accounts", _("Can see the data of every account"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Za-z0-9_-]+$"),
+                name="accounts_code_valid",
+                violation_error_message=_(
+                    "Use letters, digits, - and _ only in an account code, such as MAIN."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["broker", "number"],
+                condition=~Q(number=""),
+                name="accounts_broker_number_unique",
+                violation_error_message=_("This broker account number is already recorded."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def masked_number(self) -> str:
+        """The number with every digit but the last four hidden: ****5678-01."""
+        digits = [m.start() for m in re.finditer(r"\d", self.number)]
+        hidden = set(digits[:-4]) if len(digits) > 4 else set()
+        return "".join("*" if n in hidden else c for n, c in enumerate(self.number))
+
+
+class CommissionSchedule(models.Model):
+    """The broker's commission for one account and venue, from a date on."""
+
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="commission_schedules",
+        verbose_name=_("account"),
+    )
+    venue = models.CharField(_("venue"), max_length=3, choices=Venue.choices)
+    valid_from = models.DateField(
+        _("valid from"), help_text=_("Trade date (Korea time) from which this schedule applies.")
+    )
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=12,
+        decimal_places=10,
+        help_text=_("Fraction of the traded amount: 0.00015 is 0.015 %."),
+    )
+    minimum = models.DecimalField(_("minimum (KRW)"), max_digits=12, decimal_places=2, default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords(table_name="commission_schedules_history")
+
+    class Meta:
+        db_table = "commission_schedules"
+        ordering = ("account", "venue", "-valid_from")
+        verbose_name = _("commission schedule")
+        verbose_name_plural = _("commission schedules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "venue", "valid_from"],
+                name="commission_schedules_unique_start",
+                violation_error_message=_(
+                    "This account already has a schedule for this venue from that date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(venue__in=Venue.values),
+                name="commission_schedules_venue_valid",
+                violation_error_message=_("Unknown venue."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lt="0.01"),
+                name="commission_schedules_rate_range",
+                violation_error_message=_("The rate is a fraction from 0 to below 0.01 (1 %)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum__gte=0),
+                name="commission_schedules_minimum_nonneg",
+                violation_error_message=_("The minimum must not be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.venue} {self.valid_from}: {self.rate * 100:.6f} %"
+
+
+# What a fill should have cost and whether its price was a possible one: derived from the
+# schedules and the market data by trading/fills.py, stored so that lists can filter on them.
+ASSESSED_FIELDS = (
+    "settles_on",
+    "expected_commission",
+    "expected_tax",
+    "expected_special_tax",
+    "charges_differ",
+    "on_tick",
+    "within_limit",
+)
+
+
 class Trade(models.Model):
     """One fill reported by the broker."""
 
     id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="trades", verbose_name=_("account")
+    )
+    venue = models.CharField(
+        _("venue"), max_length=3, choices=Venue.choices, default=Venue.KRX, db_default=Venue.KRX
+    )
     symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_symbol])
     side = models.CharField(_("side"), max_length=4, choices=Side.choices)
     quantity = models.BigIntegerField(_("quantity"))
@@ -39,14 +218,57 @@ class Trade(models.Model):
         max_digits=14,
         decimal_places=2,
         default=0,
-        help_text="Securities transaction tax (sells).",
+        help_text=_(
+            "Securities transaction tax of a sell, the agricultural and fisheries special tax "
+            "included."
+        ),
     )
     strategy = models.CharField(_("strategy"), max_length=50)
     broker_order_id = models.CharField(_("broker order id"), max_length=40, blank=True)
+    fill_seq = models.IntegerField(
+        _("fill number"),
+        default=1,
+        db_default=1,
+        help_text=_("The fill's place within its broker order: 1, 2, ..."),
+    )
+    execution_id = models.CharField(
+        _("execution id"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The broker's own id of this fill, where the source has one."),
+    )
     executed_at = models.DateTimeField(_("executed at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    history = HistoricalRecords(table_name="trades_history")
+    settles_on = models.DateField(
+        _("settles on"),
+        null=True,
+        editable=False,
+        help_text=_("Settlement date (T+2): the tax rate in force on it applies."),
+    )
+    expected_commission = models.DecimalField(
+        _("expected commission"), max_digits=14, decimal_places=2, null=True, editable=False
+    )
+    expected_tax = models.DecimalField(
+        _("expected tax"), max_digits=14, decimal_places=2, null=True, editable=False
+    )
+    expected_special_tax = models.DecimalField(
+        _("expected special tax"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        editable=False,
+        help_text=_("The agricultural and fisheries special tax within the expected tax."),
+    )
+    charges_differ = models.BooleanField(
+        _("charges differ"), default=False, db_default=False, editable=False
+    )
+    on_tick = models.BooleanField(_("on the tick grid"), null=True, editable=False)
+    within_limit = models.BooleanField(_("within the daily limit"), null=True, editable=False)
+
+    history = HistoricalRecords(table_name="trades_history", excluded_fields=ASSESSED_FIELDS)
 
     class Meta:
         db_table = "trades"
@@ -62,8 +284,49 @@ class Trade(models.Model):
             models.Index("side", F("executed_at").desc(), name="trades_side_executed_idx"),
             # The trade list, newest first, and "today's trades" on the dashboard.
             models.Index(F("executed_at").desc(), name="trades_executed_desc_idx"),
+            # One account's fills: the account filter, reconciliation of a day.
+            models.Index("account", F("executed_at").desc(), name="trades_account_executed_idx"),
+            # The "charges differ" filter and the dashboard's count of them.
+            models.Index(
+                F("executed_at").desc(),
+                condition=Q(charges_differ=True),
+                name="trades_charges_differ_idx",
+            ),
+            # The price-check filter: fills off the tick grid or outside the daily limit.
+            models.Index(
+                F("executed_at").desc(),
+                condition=Q(on_tick=False) | Q(within_limit=False),
+                name="trades_price_flagged_idx",
+            ),
         ]
         constraints = [
+            # A fill is imported once: its order and place in it, or the broker's own id.
+            models.UniqueConstraint(
+                fields=["account", "broker_order_id", "fill_seq"],
+                condition=~Q(broker_order_id=""),
+                name="trades_fill_identity",
+                violation_error_message=_(
+                    "This account already has this fill number of this broker order."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["account", "execution_id"],
+                condition=~Q(execution_id=""),
+                name="trades_execution_identity",
+                violation_error_message=_(
+                    "This account already has a fill with this execution id."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(venue__in=Venue.values),
+                name="trades_venue_valid",
+                violation_error_message=_("Unknown venue."),
+            ),
+            models.CheckConstraint(
+                condition=Q(fill_seq__gte=1),
+                name="trades_fill_seq_positive",
+                violation_error_message=_("The fill number starts at 1."),
+            ),
             models.CheckConstraint(
                 condition=Q(side__in=Side.values),
                 name="trades_side_valid",
@@ -110,9 +373,12 @@ class Trade(models.Model):
 
 
 class Position(models.Model):
-    """What we hold of one symbol, average-cost method."""
+    """What one account holds of one symbol, average-cost method."""
 
-    symbol = models.CharField(_("symbol"), max_length=10, unique=True, validators=[validate_symbol])
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="positions", verbose_name=_("account")
+    )
+    symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_symbol])
     quantity = models.BigIntegerField(_("quantity"), default=0)
     average_price = models.DecimalField(
         _("average price"), max_digits=16, decimal_places=4, default=0
@@ -135,10 +401,15 @@ class Position(models.Model):
 
     class Meta:
         db_table = "positions"
-        ordering = ("symbol",)
+        ordering = ("symbol", "account")
         verbose_name = _("position")
         verbose_name_plural = _("positions")
         constraints = [
+            models.UniqueConstraint(
+                fields=["account", "symbol"],
+                name="positions_account_symbol_unique",
+                violation_error_message=_("This account already has a position in this symbol."),
+            ),
             # Korean cash accounts do not short.
             models.CheckConstraint(
                 condition=Q(quantity__gte=0),
@@ -223,7 +494,18 @@ class StrategyPerformance(models.Model):
 
 
 class RiskMetric(models.Model):
-    timestamp = models.DateTimeField(_("timestamp"), unique=True)
+    """Portfolio risk at a moment, of one account or (account empty) of all of them."""
+
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_metrics",
+        verbose_name=_("account"),
+        help_text=_("Empty: every account together."),
+    )
+    timestamp = models.DateTimeField(_("timestamp"))
     portfolio_value = models.DecimalField(_("portfolio value"), max_digits=18, decimal_places=2)
     cash = models.DecimalField(_("cash"), max_digits=18, decimal_places=2, default=0)
     gross_exposure = models.DecimalField(
@@ -244,7 +526,17 @@ class RiskMetric(models.Model):
         ordering = ("-timestamp",)
         verbose_name = _("risk metric")
         verbose_name_plural = _("risk metrics")
+        indexes = [
+            # The newest risk row: the dashboard and compute_risk's cash fallback.
+            models.Index(F("timestamp").desc(), name="risk_metrics_time_desc_idx"),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["account", "timestamp"],
+                nulls_distinct=False,
+                name="risk_metrics_account_timestamp_unique",
+                violation_error_message=_("There is already a risk metric at this moment."),
+            ),
             models.CheckConstraint(
                 condition=Q(portfolio_value__gte=0),
                 name="risk_metrics_portfolio_value_nonneg",

@@ -71,11 +71,11 @@ class Report:
 
 
 class _Book:
-    """Holdings of one strategy with round-trip tracking."""
+    """Holdings of one strategy, per (account id, symbol), with round-trip tracking."""
 
     def __init__(self):
-        self.holdings: dict[str, Holding] = {}
-        self.trip_pnl: dict[str, Decimal] = {}
+        self.holdings: dict[tuple[int, str], Holding] = {}
+        self.trip_pnl: dict[tuple[int, str], Decimal] = {}
 
     @property
     def realized(self) -> Decimal:
@@ -83,25 +83,28 @@ class _Book:
 
     def apply(self, trade) -> Decimal | None:
         """Apply a fill; returns the round trip's PnL when it closes one."""
-        holding = self.holdings.setdefault(trade.symbol, Holding(trade.symbol))
+        key = (trade.account_id, trade.symbol)
+        holding = self.holdings.setdefault(key, Holding(trade.symbol))
         before = holding.realized_pnl
         holding.apply(trade)
-        self.trip_pnl[trade.symbol] = self.trip_pnl.get(trade.symbol, ZERO) + (
-            holding.realized_pnl - before
-        )
+        self.trip_pnl[key] = self.trip_pnl.get(key, ZERO) + (holding.realized_pnl - before)
         if holding.quantity == 0:
-            return self.trip_pnl.pop(trade.symbol)
+            return self.trip_pnl.pop(key)
         return None
+
+    @property
+    def held(self) -> set[str]:
+        return {h.symbol for h in self.holdings.values() if h.quantity}
 
     def unrealized(self, closes, unpriced) -> Decimal:
         total = ZERO
-        for symbol, h in self.holdings.items():
+        for h in self.holdings.values():
             if not h.quantity:
                 continue
-            if symbol in closes:
-                total += (closes[symbol].close - h.average_price) * h.quantity
+            if h.symbol in closes:
+                total += (closes[h.symbol].close - h.average_price) * h.quantity
             else:
-                unpriced.add(symbol)
+                unpriced.add(h.symbol)
         return total
 
 
@@ -132,11 +135,10 @@ def compute(*, strategy: str, start: dt.date, end: dt.date, capital: Decimal) ->
         book.apply(pending)
         pending = next(trades, None)
     previous_unrealized = ZERO
-    if any(h.quantity for h in book.holdings.values()):
+    if book.held:
         before = sessions(start - dt.timedelta(days=15), start - dt.timedelta(days=1))
         if before:
-            held = [s for s, h in book.holdings.items() if h.quantity]
-            closes = latest_closes(held, before[-1].close)
+            closes = latest_closes(book.held, before[-1].close)
             previous_unrealized = book.unrealized(closes, report.unpriced)
 
     equity = peak = capital
@@ -150,8 +152,7 @@ def compute(*, strategy: str, start: dt.date, end: dt.date, capital: Decimal) ->
                 closed.append(trip)
             count += 1
             pending = next(trades, None)
-        held = [s for s, h in book.holdings.items() if h.quantity]
-        unrealized = book.unrealized(latest_closes(held, session.close), report.unpriced)
+        unrealized = book.unrealized(latest_closes(book.held, session.close), report.unpriced)
         pnl = book.realized - realized_before + unrealized - previous_unrealized
         previous_unrealized = unrealized
 

@@ -1,5 +1,5 @@
 """Positions recomputed from the trades and marked to the market data, compared with what
-is stored, and written back."""
+is stored, and written back; per account."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,7 +8,7 @@ from django.db import transaction
 
 from marketdata.prices import latest_closes
 from trading.accounting import replay
-from trading.models import Position, Trade
+from trading.models import Account, Position, Trade
 
 COMPARED = (
     "quantity",
@@ -20,7 +20,7 @@ COMPARED = (
 )
 
 
-def trades_in_order(*, until: datetime, symbols=None, strategies=None):
+def trades_in_order(*, until: datetime, symbols=None, strategies=None, accounts=None):
     trades = Trade.objects.filter(executed_at__lte=until).order_by(
         "executed_at", "created_at", "id"
     )
@@ -28,50 +28,63 @@ def trades_in_order(*, until: datetime, symbols=None, strategies=None):
         trades = trades.filter(symbol__in=symbols)
     if strategies:
         trades = trades.filter(strategy__in=strategies)
+    if accounts is not None:
+        trades = trades.filter(account__in=accounts)
     return trades
 
 
-def recompute(*, as_of: datetime, symbols=None) -> dict[str, dict]:
-    """Position fields per symbol from every trade up to `as_of`, marked at `as_of`."""
-    holdings = replay(trades_in_order(until=as_of, symbols=symbols))
-    quotes = latest_closes([s for s, h in holdings.items() if h.quantity], as_of)
+def recompute(*, as_of: datetime, symbols=None, accounts=None) -> dict[tuple[int, str], dict]:
+    """Position fields per (account id, symbol) from every trade up to `as_of`, marked at
+    `as_of`. `accounts`: ids or a queryset of accounts; None for every account."""
+    holdings = replay(trades_in_order(until=as_of, symbols=symbols, accounts=accounts))
+    quotes = latest_closes({s for (_, s), h in holdings.items() if h.quantity}, as_of)
     return {
-        symbol: holding.marked(quotes[symbol].close if symbol in quotes else None)
-        for symbol, holding in holdings.items()
+        key: holding.marked(quotes[key[1]].close if key[1] in quotes else None)
+        for key, holding in holdings.items()
     }
 
 
 @dataclass
 class Difference:
+    account_id: int
+    account: str  # its code
     symbol: str
     change: str  # "new", "changed", "removed"
     fields: dict[str, tuple] = field(default_factory=dict)  # name -> (stored, recomputed)
 
     def __str__(self):
+        where = f"{self.account} {self.symbol}"
         if self.change == "removed":
-            return f"{self.symbol}: stored but has no trades; it would be removed"
+            return f"{where}: stored but has no trades; it would be removed"
         shown = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in self.fields.items())
-        return f"{self.symbol}: {'new: ' if self.change == 'new' else ''}{shown}"
+        return f"{where}: {'new: ' if self.change == 'new' else ''}{shown}"
 
 
 @dataclass
 class Reconciliation:
     differences: list[Difference]
-    computed: dict[str, dict]
+    computed: dict[tuple[int, str], dict]
     unchanged: int
 
 
-def reconcile(*, as_of: datetime, symbols=None) -> Reconciliation:
-    computed = recompute(as_of=as_of, symbols=symbols)
+def reconcile(*, as_of: datetime, symbols=None, accounts=None, only=None) -> Reconciliation:
+    """Recomputed against stored positions; `only`: a set of (account id, symbol) to keep."""
+    computed = recompute(as_of=as_of, symbols=symbols, accounts=accounts)
     stored = Position.objects.all()
     if symbols:
         stored = stored.filter(symbol__in=symbols)
-    stored = {p.symbol: p for p in stored}
+    if accounts is not None:
+        stored = stored.filter(account__in=accounts)
+    stored = {(p.account_id, p.symbol): p for p in stored}
+    codes = dict(Account.objects.values_list("pk", "code"))
     differences, unchanged = [], 0
-    for symbol in sorted(computed.keys() | stored.keys()):
-        new, old = computed.get(symbol), stored.get(symbol)
+    for key in sorted(computed.keys() | stored.keys(), key=lambda k: (k[1], codes.get(k[0]))):
+        if only is not None and key not in only:
+            continue
+        new, old = computed.get(key), stored.get(key)
+        code = codes.get(key[0], str(key[0]))
         if new is None:
-            differences.append(Difference(symbol, "removed"))
+            differences.append(Difference(key[0], code, key[1], "removed"))
             continue
         fields = {
             name: (getattr(old, name) if old else None, new[name])
@@ -79,21 +92,25 @@ def reconcile(*, as_of: datetime, symbols=None) -> Reconciliation:
             if old is None or getattr(old, name) != new[name]
         }
         if fields:
-            differences.append(Difference(symbol, "changed" if old else "new", fields))
+            change = "changed" if old else "new"
+            differences.append(Difference(key[0], code, key[1], change, fields))
         else:
             unchanged += 1
     return Reconciliation(differences, computed, unchanged)
 
 
 @transaction.atomic
-def rebuild(*, as_of: datetime, symbols=None) -> Reconciliation:
+def rebuild(*, as_of: datetime, symbols=None, accounts=None, only=None) -> Reconciliation:
     """Store the recomputed positions; returns what differed before."""
-    result = reconcile(as_of=as_of, symbols=symbols)
+    result = reconcile(as_of=as_of, symbols=symbols, accounts=accounts, only=only)
     for difference in result.differences:
+        account_id, symbol = difference.account_id, difference.symbol
         if difference.change == "removed":
-            Position.objects.filter(symbol=difference.symbol).delete()
+            Position.objects.filter(account_id=account_id, symbol=symbol).delete()
         else:
             Position.objects.update_or_create(
-                symbol=difference.symbol, defaults=result.computed[difference.symbol]
+                account_id=account_id,
+                symbol=symbol,
+                defaults=result.computed[account_id, symbol],
             )
     return result

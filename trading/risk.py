@@ -28,6 +28,7 @@ ZERO = Decimal(0)
 
 @dataclass
 class Risk:
+    account: object  # an Account, or None for every account together
     as_of: dt.datetime
     cash: Decimal
     cash_source: str
@@ -81,15 +82,26 @@ def daily_closes(symbols, as_of: dt.datetime, lookback: int) -> list[tuple[dt.da
     return complete[-(lookback + 1) :]
 
 
-def latest_cash(as_of: dt.datetime) -> Decimal | None:
-    latest = RiskMetric.objects.filter(timestamp__lte=as_of).order_by("-timestamp").first()
+def latest_cash(as_of: dt.datetime, account=None) -> Decimal | None:
+    latest = (
+        RiskMetric.objects.filter(timestamp__lte=as_of, account=account)
+        .order_by("-timestamp")
+        .first()
+    )
     return latest.cash if latest else None
 
 
-def compute(*, as_of: dt.datetime, lookback: int, cash: Decimal, cash_source: str) -> Risk:
-    positions = {s: p for s, p in recompute(as_of=as_of).items() if p["quantity"]}
+def compute(
+    *, as_of: dt.datetime, lookback: int, cash: Decimal, cash_source: str, account=None
+) -> Risk:
+    """Risk of one account's holdings, or (account None) of every account's together."""
+    accounts = None if account is None else [account.pk]
+    positions: dict[str, int] = {}
+    for (_, symbol), fields in recompute(as_of=as_of, accounts=accounts).items():
+        if fields["quantity"]:
+            positions[symbol] = positions.get(symbol, 0) + fields["quantity"]
     quotes = latest_closes(positions, as_of)
-    quantities = {s: p["quantity"] for s, p in positions.items() if s in quotes}
+    quantities = {s: q for s, q in positions.items() if s in quotes}
     holdings = {s: quotes[s].close * q for s, q in quantities.items()}
     history = daily_closes(quantities, as_of, lookback) if quantities else []
 
@@ -108,6 +120,7 @@ def compute(*, as_of: dt.datetime, lookback: int, cash: Decimal, cash_source: st
         if peak > 0:
             worst = max(worst, (peak - value) / peak)
     return Risk(
+        account=account,
         as_of=as_of,
         cash=cash,
         cash_source=cash_source,
@@ -121,6 +134,7 @@ def compute(*, as_of: dt.datetime, lookback: int, cash: Decimal, cash_source: st
 
 def store(risk: Risk) -> RiskMetric:
     metric, _ = RiskMetric.objects.update_or_create(
+        account=risk.account,
         timestamp=risk.as_of,
         defaults={
             "portfolio_value": risk.portfolio_value.quantize(Decimal("0.01")),
@@ -136,8 +150,9 @@ def store(risk: Risk) -> RiskMetric:
 
 def describe(risk: Risk) -> str:
     largest = risk.largest_weight
+    whose = f"Account {risk.account.code}" if risk.account else "All accounts"
     parts = [
-        f"As of {risk.as_of.astimezone(KST):%Y-%m-%d %H:%M %Z}: portfolio value "
+        f"{whose}, as of {risk.as_of.astimezone(KST):%Y-%m-%d %H:%M %Z}: portfolio value "
         f"{risk.portfolio_value:,.0f} KRW (cash {risk.cash:,.0f} from {risk.cash_source})",
         f"gross exposure {risk.gross_exposure:,.0f}",
         f"largest position {largest[0]} {largest[1]:.1%}" if largest else "no positions",

@@ -10,23 +10,28 @@ from django.utils import timezone
 from marketdata.sessions import as_of
 from trading import risk
 from trading.accounting import OversellError
+from trading.models import Account, UnknownAccount
 
 
 class Command(BaseCommand):
     help = (
         "Portfolio value (positions at market plus cash), gross exposure, largest position "
         "weight, one-day historical VaR 95%/99% of the current positions over the last "
-        "--lookback daily closes, and max drawdown; writes a RiskMetric row at --as-of."
+        "--lookback daily closes, and max drawdown; writes a RiskMetric row at --as-of, for "
+        "one account (--account) or for every account together."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="date or ISO date-time (Korea time); default now")
+        parser.add_argument(
+            "--account", metavar="CODE", help="this account only (default: every account)"
+        )
         parser.add_argument("--lookback", type=int, default=250, help="daily returns to use")
         parser.add_argument(
             "--cash", help="cash in KRW (default: QB_PORTFOLIO_CASH, else the latest risk row)"
         )
 
-    def handle(self, *args, lookback, cash, **options):
+    def handle(self, *args, lookback, cash, account, **options):
         if lookback < 2:
             raise CommandError("--lookback must be at least 2 days")
         try:
@@ -34,24 +39,29 @@ class Command(BaseCommand):
         except ValueError as e:
             raise CommandError(f"--as-of {e}") from e
         try:
-            amount, source = self._cash(cash, moment)
-            result = risk.compute(as_of=moment, lookback=lookback, cash=amount, cash_source=source)
+            chosen = Account.objects.for_codes([account])[0] if account else None
+            amount, source = self._cash(cash, moment, chosen)
+            result = risk.compute(
+                as_of=moment, lookback=lookback, cash=amount, cash_source=source, account=chosen
+            )
             risk.store(result)
+        except UnknownAccount as e:
+            raise CommandError(f"--account: {e}") from e
         except OversellError as e:
             raise CommandError(f"No risk computed: {e}") from e
         except DatabaseError as e:
             raise CommandError(f"No risk computed: the database said: {e}".strip()) from e
         self.stdout.write(self.style.SUCCESS(risk.describe(result)))
 
-    def _cash(self, given, moment):
+    def _cash(self, given, moment, account):
         if given is not None:
             try:
                 return Decimal(given), "--cash"
             except InvalidOperation as e:
                 raise CommandError(f"--cash {given!r} is not an amount in KRW") from e
-        if settings.QB_PORTFOLIO_CASH is not None:
+        if settings.QB_PORTFOLIO_CASH is not None and account is None:
             return settings.QB_PORTFOLIO_CASH, "QB_PORTFOLIO_CASH"
-        latest = risk.latest_cash(moment)
+        latest = risk.latest_cash(moment, account)
         if latest is not None:
             return latest, "the latest risk metric"
         return Decimal(0), "nowhere: no setting and no earlier risk metric, so 0"

@@ -7,28 +7,40 @@ from django.utils import timezone
 from marketdata.sessions import KST, as_of
 from trading import positions
 from trading.accounting import OversellError
+from trading.models import Account, UnknownAccount
 
 
 class Command(BaseCommand):
     help = (
-        "Rebuild positions from trades in time order (average cost, realized PnL net of "
-        "commission and tax), marked to the newest close at or before --as-of. With --dry-run, "
-        "print the reconciliation against the stored positions and write nothing."
+        "Rebuild positions, per account, from trades in time order (average cost, realized "
+        "PnL net of commission and tax), marked to the newest close at or before --as-of. "
+        "With --dry-run, print the reconciliation against the stored positions and write "
+        "nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--symbol", action="append", dest="symbols", metavar="SYMBOL")
+        parser.add_argument(
+            "--account",
+            action="append",
+            dest="accounts",
+            metavar="CODE",
+            help="only this account (repeat for several; default: every account)",
+        )
         parser.add_argument("--as-of", help="date or ISO date-time (Korea time); default now")
         parser.add_argument("--dry-run", action="store_true")
 
-    def handle(self, *args, symbols, dry_run, **options):
+    def handle(self, *args, symbols, accounts, dry_run, **options):
         try:
             moment = as_of(options["as_of"]) if options["as_of"] else timezone.now()
         except ValueError as e:
             raise CommandError(f"--as-of {e}") from e
         try:
+            chosen = None if not accounts else Account.objects.for_codes(accounts)
             run = positions.reconcile if dry_run else positions.rebuild
-            result = run(as_of=moment, symbols=symbols)
+            result = run(as_of=moment, symbols=symbols, accounts=chosen)
+        except UnknownAccount as e:
+            raise CommandError(f"--account: {e}") from e
         except OversellError as e:
             raise CommandError(f"Positions not rebuilt: {e}") from e
         except DatabaseError as e:
