@@ -28,6 +28,14 @@ class Market(models.TextChoices):
     KOSDAQ_GLOBAL = "KOSDAQ GLOBAL", _("KOSDAQ GLOBAL")
 
 
+class SecurityKind(models.TextChoices):
+    """What a listed code is: the tick table and the securities transaction tax depend on it."""
+
+    STOCK = "STOCK", _("stock")
+    ETF = "ETF", _("ETF")
+    ETN = "ETN", _("ETN")
+
+
 class MarketData(models.Model):
     """One OHLCV bar. A TimescaleDB hypertable on `time` where the server has the extension."""
 
@@ -111,6 +119,14 @@ class StockMetadata(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text="Korean name as KRX lists it.")
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     market = models.CharField(_("market"), max_length=16, choices=Market.choices)
+    kind = models.CharField(
+        _("kind"),
+        max_length=5,
+        choices=SecurityKind.choices,
+        default=SecurityKind.STOCK,
+        db_default=SecurityKind.STOCK,
+        help_text=_("ETFs and ETNs pay no securities transaction tax and trade on a 5 won tick."),
+    )
     sector = models.CharField(_("sector"), max_length=100, blank=True)
     industry = models.CharField(_("industry"), max_length=200, blank=True)
     market_cap = models.BigIntegerField(_("market cap (KRW)"), null=True, blank=True)
@@ -138,6 +154,11 @@ class StockMetadata(models.Model):
                 condition=Q(market__in=Market.values),
                 name="stock_metadata_market_known",
                 violation_error_message=_("Unknown market."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SecurityKind.values),
+                name="stock_metadata_kind_known",
+                violation_error_message=_("Unknown kind of security."),
             ),
             models.CheckConstraint(
                 condition=Q(market_cap__gte=0) | Q(market_cap__isnull=True),

@@ -8,7 +8,7 @@ the trades, so every screen agrees with every other.
 import datetime as dt
 import math
 import random
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -16,8 +16,21 @@ from django.utils import timezone
 
 from marketdata import sessions as krx
 from marketdata.models import Interval, MarketData, StockMetadata
+from marketdata.ticks import to_tick
+from trading import fills as assessing
 from trading import positions
-from trading.models import Level, RiskMetric, Side, StrategyPerformance, SystemLog, Trade
+from trading.models import (
+    DEFAULT_ACCOUNT,
+    Account,
+    CommissionSchedule,
+    Level,
+    RiskMetric,
+    Side,
+    StrategyPerformance,
+    SystemLog,
+    Trade,
+    Venue,
+)
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -46,9 +59,13 @@ STOCKS = [
     ("293490", "카카오게임즈", "Kakao Games", "KOSDAQ", "게임", 22000),
 ]
 STRATEGIES = ("momentum", "mean_reversion", "pairs_kospi")
+# code, name, KIS account number, its strategies, commission rate on KRX and on Nextrade
+ACCOUNTS = [
+    ("MAIN", "Main", "12345678-01", ("momentum", "mean_reversion"), "0.00015", "0.00012"),
+    ("PAIRS", "Pairs", "87654321-01", ("pairs_kospi",), "0.0001", "0.00008"),
+]
+NXT_SHARE = 0.3  # of the fills, executed on Nextrade
 CAPITAL = Decimal(100_000_000)  # per strategy, KRW
-COMMISSION_RATE = Decimal("0.00015")
-SELL_TAX_RATE = Decimal("0.0018")
 SESSION_OPEN = dt.time(9, 0)
 DAILY_SESSIONS = 250
 MINUTE_SESSIONS = 5
@@ -56,24 +73,10 @@ TRADING_SESSIONS = 60
 SEED = 20240101
 
 
-def tick(price: float) -> int:
-    """KRX tick size for a price (KOSPI and KOSDAQ since 2023)."""
-    for limit, size in (
-        (2000, 1),
-        (5000, 5),
-        (20000, 10),
-        (50000, 50),
-        (200000, 100),
-        (500000, 500),
-    ):
-        if price < limit:
-            return size
-    return 1000
-
-
-def on_tick(price: float, rounding=round) -> Decimal:
-    size = tick(price)
-    return Decimal(max(size, rounding(price / size) * size))
+def on_tick(price: float, rounding=None) -> Decimal:
+    if rounding is None:
+        return to_tick(Decimal(f"{price:.4f}"))
+    return to_tick(Decimal(f"{price:.4f}"), rounding=rounding)
 
 
 def sessions(now: dt.datetime, count: int) -> list[dt.date]:
@@ -89,8 +92,8 @@ def daily_bars(rng, symbol, start_price, days):
         open_ = close * math.exp(rng.gauss(0, 0.005))
         close = open_ * math.exp(rng.gauss(0.0003, 0.018))
         o, c = on_tick(open_), on_tick(close)
-        high = on_tick(float(max(o, c)) * (1 + abs(rng.gauss(0, 0.008))), math.ceil)
-        low = on_tick(float(min(o, c)) * (1 - abs(rng.gauss(0, 0.008))), math.floor)
+        high = on_tick(float(max(o, c)) * (1 + abs(rng.gauss(0, 0.008))), ROUND_CEILING)
+        low = on_tick(float(min(o, c)) * (1 - abs(rng.gauss(0, 0.008))), ROUND_FLOOR)
         close = float(c)
         bars.append(
             MarketData(
@@ -136,10 +139,29 @@ def minute_bars(rng, day_bar, times):
     return bars
 
 
-def trades(rng, days, closes):
+def accounts(first_day) -> dict[str, Account]:
+    """The demo accounts with their commission schedules, by strategy."""
+    by_strategy = {}
+    # The first demo account takes over the empty default account the migration made.
+    default = Account.objects.filter(code=DEFAULT_ACCOUNT).first()
+    for code, name, number, strategies, krx_rate, nxt_rate in ACCOUNTS:
+        account = default or Account()
+        default = None
+        account.code, account.name, account.broker, account.number = code, name, "KIS", number
+        account.save()
+        CommissionSchedule.objects.bulk_create(
+            CommissionSchedule(account=account, venue=venue, valid_from=first_day, rate=rate)
+            for venue, rate in ((Venue.KRX, Decimal(krx_rate)), (Venue.NXT, Decimal(nxt_rate)))
+        )
+        by_strategy |= dict.fromkeys(strategies, account)
+    return by_strategy
+
+
+def trades(rng, days, closes, accounts):
     """Fills of three strategies over the last sessions; sells never exceed holdings."""
     held: dict[tuple[str, str], int] = {}
     fills = []
+    venues = random.Random(SEED + 1)  # apart, so that the prices and fills stay as they were
     for day in days:
         # In time order, so that a sell never comes before the buy it sells from.
         seconds = sorted(rng.randint(60, 6 * 3600 + 19 * 60) for _ in range(rng.randint(2, 6)))
@@ -154,15 +176,14 @@ def trades(rng, days, closes):
                 side = Side.BUY
                 quantity = max(1, int(rng.uniform(2_000_000, 10_000_000) / float(price)))
             held[strategy, symbol] = holding + (quantity if side == Side.BUY else -quantity)
-            amount = price * quantity
             fills.append(
                 Trade(
+                    account=accounts[strategy],
+                    venue=Venue.NXT if venues.random() < NXT_SHARE else Venue.KRX,
                     symbol=symbol,
                     side=side,
                     quantity=quantity,
                     price=price,
-                    commission=(amount * COMMISSION_RATE).quantize(Decimal(1)),
-                    tax=(amount * SELL_TAX_RATE).quantize(Decimal(1)) if side == Side.SELL else 0,
                     strategy=strategy,
                     broker_order_id=f"{rng.randint(0, 99_999_999):010d}",
                     executed_at=dt.datetime.combine(day, SESSION_OPEN, KST)
@@ -171,6 +192,23 @@ def trades(rng, days, closes):
             )
     fills.sort(key=lambda t: t.executed_at)
     return fills
+
+
+def charge(fills):
+    """Charge each fill what its account's schedule and the tax in force on its settlement
+    date say, except one sell, charged the 2024 KOSDAQ rate (0.18 %) so that the check has
+    something to show."""
+    assessing.assess(fills)
+    for trade in fills:
+        trade.commission, trade.tax = trade.expected_commission, trade.expected_tax
+        trade.charges_differ = False
+    wrong = next(
+        (t for t in reversed(fills) if t.side == Side.SELL and t.expected_special_tax == 0),
+        None,
+    )
+    if wrong is not None:
+        wrong.tax = (wrong.quantity * wrong.price * Decimal("0.0018")).quantize(Decimal(1))
+        wrong.charges_differ = assessing.differs(wrong.tax, wrong.expected_tax)
 
 
 def drawdown_series(values):
@@ -314,7 +352,9 @@ def seed() -> dict[str, int]:
         for day_bar in days[-MINUTE_SESSIONS:]:
             bars += minute_bars(rng, day_bar, minutes[day_bar.time.date()])
     MarketData.objects.bulk_create(bars, batch_size=5000)
-    fills = trades(rng, daily_days[-TRADING_SESSIONS:], closes)
+    trading_days = daily_days[-TRADING_SESSIONS:]
+    fills = trades(rng, trading_days, closes, accounts(trading_days[0]))
+    charge(fills)
     Trade.objects.bulk_create(fills)
     positions.rebuild(as_of=timezone.now())
     perf = StrategyPerformance.objects.bulk_create(
@@ -324,6 +364,7 @@ def seed() -> dict[str, int]:
     lines = SystemLog.objects.bulk_create(logs(rng, timezone.now()), batch_size=1000)
     return {
         "stocks": len(STOCKS),
+        "accounts": len(ACCOUNTS),
         "bars": len(bars),
         "trades": len(fills),
         "strategy days": len(perf),

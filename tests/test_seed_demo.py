@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,7 +10,15 @@ from django.utils import timezone
 from marketdata.models import MarketData, StockMetadata
 from qbsite import demo
 from trading import accounting
-from trading.models import Position, RiskMetric, StrategyPerformance, SystemLog, Trade
+from trading.models import (
+    Account,
+    CommissionSchedule,
+    Position,
+    RiskMetric,
+    StrategyPerformance,
+    SystemLog,
+    Trade,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +35,8 @@ def test_seed_demo_fills_every_table_and_says_how_much():
     bars = MarketData.objects.count()
     trades = Trade.objects.count()
     assert output == (
-        f"Demo data loaded: 21 stocks, {bars:,} bars, {trades:,} trades, 180 strategy days, "
+        f"Demo data loaded: 21 stocks, 2 accounts, {bars:,} bars, {trades:,} trades, "
+        "180 strategy days, "
         "60 risk metrics, 600 system logs.\n"
     )
     assert StockMetadata.objects.get(symbol="005930").name == "삼성전자"
@@ -52,7 +62,7 @@ def test_positions_agree_with_the_trades_and_the_last_minute_close():
     holdings = accounting.replay(Trade.objects.order_by("executed_at"))
 
     for position in Position.objects.all():
-        holding = holdings[position.symbol]
+        holding = holdings[position.account_id, position.symbol]
         assert position.quantity == holding.quantity
         if position.quantity:
             last = MarketData.objects.filter(symbol=position.symbol, interval_type="1m").latest(
@@ -76,3 +86,38 @@ def test_every_bar_lies_in_the_past_and_respects_the_price_rules():
     assert not Trade.objects.filter(executed_at__gt=now).exists()
     first_minute = MarketData.objects.filter(interval_type="1m").earliest("time")
     assert first_minute.time.astimezone(demo.KST).time() == dt.time(9, 0)
+
+
+def test_two_accounts_trade_on_both_venues_at_their_own_commission():
+    seed_demo()
+    assert sorted(Account.objects.values_list("code", flat=True)) == ["MAIN", "PAIRS"]
+    used = set(Trade.objects.values_list("account__code", "venue").distinct())
+    assert used == {("MAIN", "KRX"), ("MAIN", "NXT"), ("PAIRS", "KRX"), ("PAIRS", "NXT")}
+    schedules = {
+        (s.account.code, s.venue): s.rate for s in CommissionSchedule.objects.select_related()
+    }
+    for trade in Trade.objects.select_related("account"):
+        rate = schedules[trade.account.code, trade.venue]
+        assert trade.commission == int(trade.quantity * trade.price * rate), trade
+
+
+def test_each_sell_pays_the_tax_in_force_on_its_settlement_date_but_one():
+    seed_demo()
+    markets = dict(StockMetadata.objects.values_list("symbol", "market"))
+    sells = Trade.objects.filter(side="SELL").order_by("executed_at")
+    wrong = []
+    for trade in sells:
+        # The demo's fills all settle in 2026: KOSPI 0.05 % + 0.15 %, KOSDAQ 0.20 %.
+        assert trade.settles_on.year == 2026
+        amount = trade.quantity * trade.price
+        if markets[trade.symbol] == "KOSPI":
+            expected = int(amount * Decimal("0.0005")) + int(amount * Decimal("0.0015"))
+        else:
+            expected = int(amount * Decimal("0.0020"))
+        if trade.tax != expected:
+            wrong.append(trade)
+    # One KOSDAQ sell is charged the 2024 rate on purpose, and is flagged.
+    assert len(wrong) == 1
+    assert wrong[0].tax == (wrong[0].quantity * wrong[0].price * Decimal("0.0018")).quantize(1)
+    assert list(Trade.objects.filter(charges_differ=True)) == wrong
+    assert not Trade.objects.filter(side="BUY").exclude(tax=0).exists()
