@@ -99,7 +99,7 @@ class QBAdminSite(admin.AdminSite):
         return apps
 
     def index(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "dashboard": dashboard.figures()}
+        extra_context = {**(extra_context or {}), "dashboard": dashboard.figures(request.user)}
         return super().index(request, extra_context)
 
     def health_view(self, request):

@@ -9,45 +9,80 @@ from django.utils import timezone
 
 from marketdata import sessions
 from qbsite import health
+from trading import access
 from trading.models import Level, Position, RiskMetric, SystemLog, Trade
 
 HEALTH_SECONDS = 60
 AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
 
 
-def figures() -> dict:
+def accounts(user, today) -> list[dict]:
+    """Per account the person may see: open positions, book value and PnL (positions: a
+    small table), today's trades and value (the time index), and fills whose charges differ
+    from the schedules or whose price was flagged (partial indexes)."""
+    trades = access.restrict(Trade.objects, user)
+    grouped = [
+        access.restrict(Position.objects, user)
+        .values("account")
+        .annotate(
+            open=Count("id", filter=Q(quantity__gt=0)),
+            value=Sum("market_value", filter=Q(quantity__gt=0)),
+            realized=Sum("realized_pnl"),
+            unrealized=Sum("unrealized_pnl"),
+        ),
+        trades.filter(executed_at__gte=today)
+        .values("account")
+        .annotate(today=Count("id"), traded=Sum(AMOUNT)),
+        trades.filter(charges_differ=True).values("account").annotate(differ=Count("id")),
+        trades.filter(Q(on_tick=False) | Q(within_limit=False))
+        .values("account")
+        .annotate(price=Count("id")),
+    ]
+    zero = dict.fromkeys(
+        ("open", "value", "realized", "unrealized", "today", "traded", "differ", "price"), 0
+    )
+    rows = {a.pk: {"account": a, **zero} for a in access.visible_accounts(user)}
+    for query in grouped:
+        for row in query.order_by():
+            rows[row.pop("account")].update({k: v or 0 for k, v in row.items()})
+    return list(rows.values())
+
+
+def figures(user) -> dict:
+    """The front page's figures, over the accounts `user` may see."""
     now = timezone.now()
     today = dt.datetime.combine(timezone.localdate(now, sessions.KST), dt.time(), sessions.KST)
-    trades = Trade.objects.filter(executed_at__gte=today).aggregate(
-        count=Count("id"), value=Sum(AMOUNT)
-    )
-    book = Position.objects.aggregate(
-        realized=Sum("realized_pnl"),
-        unrealized=Sum("unrealized_pnl"),
-        open=Count("id", filter=Q(quantity__gt=0)),
-        value=Sum("market_value", filter=Q(quantity__gt=0)),
-    )
-    errors = (
-        SystemLog.objects.filter(
-            timestamp__gte=now - dt.timedelta(hours=24), level__in=[Level.ERROR, Level.CRITICAL]
+    per_account = accounts(user, today)
+    errors = SystemLog.objects.none()
+    if user.has_perm("trading.view_systemlog"):
+        errors = (
+            SystemLog.objects.filter(
+                timestamp__gte=now - dt.timedelta(hours=24), level__in=[Level.ERROR, Level.CRITICAL]
+            )
+            .values("component")
+            .annotate(
+                errors=Count("id", filter=Q(level=Level.ERROR)),
+                critical=Count("id", filter=Q(level=Level.CRITICAL)),
+            )
+            .order_by("-critical", "-errors", "component")
         )
-        .values("component")
-        .annotate(
-            errors=Count("id", filter=Q(level=Level.ERROR)),
-            critical=Count("id", filter=Q(level=Level.CRITICAL)),
-        )
-        .order_by("-critical", "-errors", "component")
-    )
     report = cached_health()
+
+    def total(key):
+        return sum((a[key] for a in per_account), Decimal(0))
+
     return {
         "today": today.date(),
-        "trades_today": trades["count"],
-        "traded_value": trades["value"] or Decimal(0),
-        "realized": book["realized"] or Decimal(0),
-        "unrealized": book["unrealized"] or Decimal(0),
-        "open_positions": book["open"],
-        "book_value": book["value"] or Decimal(0),
-        "risk": RiskMetric.objects.order_by("-timestamp").first(),
+        "trades_today": int(total("today")),
+        "traded_value": total("traded"),
+        "realized": total("realized"),
+        "unrealized": total("unrealized"),
+        "open_positions": int(total("open")),
+        "book_value": total("value"),
+        "risk": latest_risk(user),
+        "accounts": per_account,
+        "charges_differ": int(total("differ")),
+        "price_flagged": int(total("price")),
         "errors": list(errors),
         **freshness(report),
         "health": report,
@@ -73,6 +108,13 @@ def freshness(report) -> dict:
             for interval, found in details.get("intervals", {}).items()
         ],
     }
+
+
+def latest_risk(user):
+    """The newest risk of every account together, for those who see them all."""
+    if not access.sees_all(user) or not user.has_perm("trading.view_riskmetric"):
+        return None
+    return RiskMetric.objects.filter(account=None).order_by("-timestamp").first()
 
 
 def cached_health():

@@ -26,6 +26,7 @@ from display import colours
 from marketdata import aggregates, facts
 from marketdata.admin_views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
+from trading import access
 from trading.models import Side, Trade
 
 MAX_CANDLES = 5000
@@ -153,14 +154,18 @@ def note(candle_count: int, trade_count: int, width: dt.timedelta | None) -> str
     return gettext("%(candles)s, %(trades)s") % {"candles": candles_text, "trades": trades_text}
 
 
-def fill_text(moment, price, side, quantity, strategy) -> str:
-    """A fill's hover text: what, at what price, by which strategy, when (Korea time)."""
+def fill_text(fill: tuple) -> str:
+    """A fill's hover text: what, at what price, by which strategy in which account on which
+    venue, when (Korea time). `fill`: (executed_at, price, side, quantity, strategy, account
+    code, venue)."""
+    moment, price, side, quantity, strategy, account, venue = fill
     what = gettext("%(side)s %(quantity)s @ %(price)s") % {
         "side": Side(side).label,
         "quantity": f"{quantity:,}",
         "price": f"{price:,.0f}" if price == price.to_integral_value() else f"{price:,.2f}",
     }
-    return f"{what} ({strategy})<br>{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
+    where = f"{strategy}, {account} {venue}"
+    return f"{what} ({where})<br>{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def title(symbol: str) -> str:
@@ -199,10 +204,16 @@ def chart_data(site, request):
     result["candles"]["t"] = [label(t, whole_days=whole_days) for t in times]
     for key, column in zip("ohlcv", list(zip(*rows, strict=True))[1:], strict=False):
         result["candles"][key] = [float(v) for v in column]
+    trades = access.restrict(Trade.objects, request.user).filter(
+        symbol=data["symbol"], executed_at__gte=first, executed_at__lt=after
+    )
+    account = request.GET.get("account", "")
+    if account.isdigit():
+        trades = trades.filter(account_id=int(account))
     fills = list(
-        Trade.objects.filter(symbol=data["symbol"], executed_at__gte=first, executed_at__lt=after)
-        .order_by("executed_at")
-        .values_list("executed_at", "price", "side", "quantity", "strategy")[:MAX_TRADES]
+        trades.order_by("executed_at").values_list(
+            "executed_at", "price", "side", "quantity", "strategy", "account__code", "venue"
+        )[:MAX_TRADES]
     )
     if times:
         candle_labels = result["candles"]["t"]
@@ -211,7 +222,8 @@ def chart_data(site, request):
                 "x": candle_labels[n],
                 "price": float(fill[1]),
                 "side": fill[2],
-                "text": fill_text(*fill),
+                "account": fill[5],
+                "text": fill_text(fill),
             }
             for n, fill in zip(place([f[0] for f in fills], times), fills, strict=True)
         ]

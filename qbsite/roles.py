@@ -6,14 +6,26 @@
   importing them and loading data); no deletes of market data;
 - admin: every permission of the back office and of the login lockouts, but none over
   users, groups and permissions: those decide what everyone else may do, so only
-  superusers manage them (qbsite/admin.py enforces it whatever a group holds).
+  superusers manage them (qbsite/admin.py enforces it whatever a group holds);
+- account_viewer: view the fills, positions, accounts and commission schedules of the
+  accounts that list the person (Account.visible_to), stocks and market data; nothing that
+  sums over every account (strategy performance, portfolio risk) and no system logs.
+  The three roles above see every account (trading.view_all_accounts).
 """
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 APPS = ("marketdata", "trading")
-OPERATOR_MODELS = ("trade", "position", "stockmetadata")
+OPERATOR_MODELS = ("trade", "position", "stockmetadata", "commissionschedule")
+ACCOUNT_VIEWER_MODELS = (
+    "trade",
+    "position",
+    "account",
+    "commissionschedule",
+    "stockmetadata",
+    "marketdata",
+)
 # Apps whose permissions no group gets: accounts and their rights, and Django's plumbing.
 SUPERUSER_APPS = ("auth", "contenttypes", "sessions")
 
@@ -22,6 +34,8 @@ def permissions(role):
     ours = Permission.objects.filter(content_type__app_label__in=APPS)
     if role == "viewer":
         return ours.filter(codename__startswith="view_")
+    if role == "account_viewer":
+        return ours.filter(codename__in=[f"view_{model}" for model in ACCOUNT_VIEWER_MODELS])
     if role == "operator":
         edits = Q()
         for model in OPERATOR_MODELS:
@@ -30,7 +44,7 @@ def permissions(role):
     return Permission.objects.exclude(content_type__app_label__in=SUPERUSER_APPS)
 
 
-ROLES = ("viewer", "operator", "admin")
+ROLES = ("viewer", "operator", "admin", "account_viewer")
 
 
 def setup_roles() -> dict[str, int]:

@@ -41,7 +41,12 @@ def member(role):
 
 
 def test_the_three_groups_exist_after_migrate():
-    assert sorted(Group.objects.values_list("name", flat=True)) == ["admin", "operator", "viewer"]
+    assert sorted(Group.objects.values_list("name", flat=True)) == [
+        "account_viewer",
+        "admin",
+        "operator",
+        "viewer",
+    ]
 
 
 @pytest.mark.parametrize("role", ["viewer", "operator", "admin"])

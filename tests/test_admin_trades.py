@@ -20,6 +20,10 @@ KST = dt.timezone(dt.timedelta(hours=9))
 
 def form(trade, **changes):
     values = {
+        "account": trade.account_id,
+        "venue": trade.venue,
+        "fill_seq": trade.fill_seq,
+        "execution_id": trade.execution_id,
         "symbol": trade.symbol,
         "side": trade.side,
         "quantity": trade.quantity,
@@ -121,9 +125,9 @@ def test_the_export_follows_the_filters(admin_client):
     )
     assert response.status_code == 200
     lines = response.content.decode().splitlines()
-    assert lines[0].startswith("id,executed_at,symbol,side")
+    assert lines[0].startswith("id,account,venue,executed_at,symbol,side")
     assert len(lines) == 2
-    assert ",SELL," in lines[1] and lines[1].endswith("S1")
+    assert ",DEFAULT,KRX," in lines[1] and ",SELL," in lines[1] and lines[1].endswith("S1,1,")
 
 
 def test_trades_are_found_by_korean_name_english_name_code_and_order_id(admin_client):

@@ -208,7 +208,7 @@ def test_the_daily_chart_reads_in_session_dates(server, browser, market):
     assert hover(browser, 0, len(market) - 1).startswith("2024-03-28 ")
     assert hover(browser, 0, 0).startswith("2024-01-02 ")
     # The fill at 10:15:23 KST on the newest session sits on that day's candle.
-    assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum) 2024-03-28 10:15:23"
+    assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum, DEFAULT KRX) 2024-03-28 10:15:23"
     # One colour convention (Korean by default): rising candles and buys red, sells blue.
     colours = browser.execute_script(
         "const fill = (s) => getComputedStyle(document.querySelector(s)).fill;"
@@ -233,4 +233,4 @@ def test_the_minute_chart_reads_in_korea_time(server, browser, market):
     assert ticks[0] == "09:00 2024-03-28"
     assert ticks[1:] == ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
     assert hover(browser, 0, 75).startswith("2024-03-28 10:15 ")
-    assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum) 2024-03-28 10:15:23"
+    assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum, DEFAULT KRX) 2024-03-28 10:15:23"

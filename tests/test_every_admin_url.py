@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 OPEN = {"/admin/login/", "/admin/logout/"}  # the way in and out need no login
 
 
-def admin_paths():
-    """Every admin URL pattern, with its parameters filled from real rows."""
+def default_objects():
     objects = {
         "trade": factories.trade(),
         "position": factories.position(),
@@ -23,9 +22,18 @@ def admin_paths():
         "riskmetric": factories.risk(),
         "systemlog": factories.log(),
         "stockmetadata": factories.stock(),
+        "account": factories.account(),
+        "commissionschedule": factories.schedule(),
     }
     for obj in objects.values():
         obj.save()
+    return objects
+
+
+def admin_paths(objects=None):
+    """Every admin URL pattern, with its parameters filled from `objects` (model name ->
+    saved row; by default one valid row of each model)."""
+    objects = objects or default_objects()
     user = User.objects.create_user("someone")
     group = Group.objects.get(name="viewer")
 

@@ -36,7 +36,7 @@ def test_one_minute_candles_and_fills_are_labelled_in_korea_time(admin_client):
     )
     [fill] = data["trades"]
     assert fill["x"] == "2026-11-26 10:15"
-    assert fill["text"] == "Buy 10 @ 72,000 (momentum)<br>2026-11-26 10:15:23"
+    assert fill["text"] == "Buy 10 @ 72,000 (momentum, DEFAULT KRX)<br>2026-11-26 10:15:23"
     assert (data["from"], data["to"]) == ("2026-11-26T00:00:00+09:00", "2026-11-27T00:00:00+09:00")
 
 

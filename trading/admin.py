@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import re
 
@@ -18,7 +19,7 @@ from django.db.models import (
 )
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -34,9 +35,19 @@ from marketdata.admin_lists import (
     stock_names,
 )
 from marketdata.models import StockMetadata
-from trading import charts, performance, positions
+from marketdata.sessions import KST
+from trading import access, charts, fills, performance, positions
 from trading.accounting import OversellError
-from trading.models import Position, RiskMetric, Side, StrategyPerformance, SystemLog, Trade
+from trading.models import (
+    Account,
+    CommissionSchedule,
+    Position,
+    RiskMetric,
+    Side,
+    StrategyPerformance,
+    SystemLog,
+    Trade,
+)
 from trading.resources import TradeResource
 
 AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
@@ -46,11 +57,157 @@ def stock_name():
     return Subquery(StockMetadata.objects.filter(symbol=OuterRef("symbol")).values("name")[:1])
 
 
+class AccountScoped:
+    """Rows of the accounts the person may see, and nothing else: lists, forms, history,
+    exports, autocomplete and actions all start from get_queryset()."""
+
+    account_field = "account"  # "pk" for the accounts themselves
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return access.restrict(queryset, request.user, field=self.account_field)
+
+    def may_see(self, request, obj) -> bool:
+        if obj is None or access.sees_all(request.user):
+            return True
+        account_id = obj.pk if self.account_field == "pk" else getattr(obj, "account_id", None)
+        return access.visible_accounts(request.user).filter(pk=account_id).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.may_see(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_see(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_see(request, obj)
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        # simple_history's history and revert pages read the object without get_queryset().
+        return super().has_view_history_or_change_history_permission(request, obj) and self.may_see(
+            request, obj
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "account":
+            kwargs["queryset"] = access.visible_accounts(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AccountFilter(admin.SimpleListFilter):
+    """The accounts the person may see (a small table: no scan of the rows)."""
+
+    title = _("account")
+    parameter_name = "account"
+
+    def lookups(self, request, model_admin):
+        return [(str(a.pk), a.code) for a in access.visible_accounts(request.user)]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(account_id=int(self.value()))
+        return queryset
+
+
+class ChargesFilter(admin.SimpleListFilter):
+    title = _("charges")
+    parameter_name = "charges"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("differ", _("differ from the schedules by more than 1 won")),
+            ("unknown", _("no schedule to compare with")),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "differ":
+            return queryset.filter(charges_differ=True)
+        if self.value() == "unknown":
+            return queryset.filter(
+                Q(expected_commission__isnull=True) | Q(expected_tax__isnull=True)
+            )
+        return queryset
+
+
+class PriceCheckFilter(admin.SimpleListFilter):
+    title = _("price check")
+    parameter_name = "price"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("flagged", _("off the tick grid or outside the daily limit")),
+            ("off_tick", _("off the tick grid")),
+            ("outside_limit", _("outside the daily limit")),
+        )
+
+    def queryset(self, request, queryset):
+        conditions = {
+            "flagged": Q(on_tick=False) | Q(within_limit=False),
+            "off_tick": Q(on_tick=False),
+            "outside_limit": Q(within_limit=False),
+        }
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()])
+        return queryset
+
+
+@admin.register(Account)
+class AccountAdmin(AccountScoped, HistoryAdmin):
+    account_field = "pk"
+    list_display = ("code", "name", "broker", "masked", "is_active")
+    list_filter = ("broker", "is_active")
+    search_fields = ("code", "name")
+    filter_horizontal = ("visible_to",)
+    readonly_fields = ("created_at",)
+
+    @admin.display(description=_("account number"), ordering="number")
+    def masked(self, account):
+        return account.masked_number or "-"
+
+
+@admin.register(CommissionSchedule)
+class CommissionScheduleAdmin(AccountScoped, HistoryAdmin):
+    list_display = ("account", "venue", "valid_from", "rate_percent", "minimum", "note")
+    list_filter = (AccountFilter, "venue")
+    list_select_related = ("account",)
+    ordering = ("account__code", "venue", "-valid_from")
+
+    @admin.display(description=_("rate"), ordering="rate")
+    def rate_percent(self, schedule):
+        return f"{(schedule.rate * 100).normalize():f} %"
+
+    def _reassess(self, request, schedule):
+        start = dt.datetime.combine(schedule.valid_from, dt.time(), KST)
+        counts = fills.reassess(
+            Trade.objects.filter(
+                account_id=schedule.account_id, venue=schedule.venue, executed_at__gte=start
+            )
+        )
+        self.message_user(
+            request,
+            _("Expected charges checked again for %(n)s fills; %(d)s differ.")
+            % {"n": counts["assessed"], "d": counts.get("charges differ", 0)},
+            messages.INFO,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._reassess(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._reassess(request, obj)
+
+
 @admin.register(Trade)
-class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, HistoryAdmin):
+class TradeAdmin(
+    AccountScoped, FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, HistoryAdmin
+):
     resource_classes = [TradeResource]
     list_display = (
         "executed_at",
+        "account",
+        "venue",
         "stock",
         "side_shown",
         column("quantity", _("quantity"), numbers.quantity),
@@ -58,6 +215,7 @@ class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, Histo
         "amount",
         column("commission", _("commission (KRW)"), numbers.won),
         column("tax", _("tax (KRW)"), numbers.won),
+        "checks",
         "strategy",
         "broker_order_id",
     )
@@ -67,21 +225,123 @@ class TradeAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, Histo
         Total("tax", _("tax"), Sum("tax"), numbers.won),
     ]
     list_filter = (
+        AccountFilter,
+        "venue",
         "side",
         distinct_filter("strategy", _("strategy")),
         MarketFilter,
+        ChargesFilter,
+        PriceCheckFilter,
         ("executed_at", admin.DateFieldListFilter),
     )
+    list_select_related = ("account",)
     search_fields = ("symbol", "broker_order_id")
     search_help_text = _("Symbol (005930), Korean or English name, or broker order id.")
     ordering = ("-executed_at",)
-    readonly_fields = ("created_at",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("account", "venue"),
+                    "executed_at",
+                    ("symbol", "side"),
+                    ("quantity", "price"),
+                    ("commission", "tax"),
+                    "strategy",
+                    ("broker_order_id", "fill_seq", "execution_id"),
+                    "created_at",
+                )
+            },
+        ),
+        (
+            _("Expected charges and price checks"),
+            {
+                "fields": (
+                    ("expected_commission", "expected_tax_parts", "settles_on"),
+                    ("charges_differ", "on_tick", "within_limit"),
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "created_at",
+        "expected_commission",
+        "expected_tax_parts",
+        "settles_on",
+        "charges_differ",
+        "on_tick",
+        "within_limit",
+    )
+    actions = ("assess_selected",)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     history_list_display = ("side", "quantity", "price", "commission", "tax")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(amount_value=AMOUNT)
+
+    def save_model(self, request, obj, form, change):
+        fills.assess([obj])
+        super().save_model(request, obj, form, change)
+
+    @admin.action(
+        description=_("Check charges and prices of the selected trades again"),
+        permissions=["change"],
+    )
+    def assess_selected(self, request, queryset):
+        counts = fills.reassess(queryset)
+        self.message_user(
+            request,
+            _(
+                "Checked %(n)s trades: charges differ on %(d)s, %(t)s off the tick grid, "
+                "%(l)s outside the daily limit."
+            )
+            % {
+                "n": counts["assessed"],
+                "d": counts.get("charges differ", 0),
+                "t": counts.get("off the tick grid", 0),
+                "l": counts.get("outside the daily limit", 0),
+            },
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=_("checks"))
+    def checks(self, trade):
+        """What the schedules and the price rules say, where they object: a word each, the
+        expected charges in the tooltip."""
+        found = []
+        if fills.differs(trade.commission, trade.expected_commission):
+            found.append(
+                (
+                    _("commission"),
+                    _("expected %(won)s KRW") % {"won": numbers.won(trade.expected_commission)},
+                )
+            )
+        if fills.differs(trade.tax, trade.expected_tax):
+            found.append(
+                (_("tax"), _("expected %(won)s KRW") % {"won": numbers.won(trade.expected_tax)})
+            )
+        if trade.on_tick is False:
+            found.append((_("tick"), _("off the tick grid")))
+        if trade.within_limit is False:
+            found.append((_("limit"), _("outside the daily limit")))
+        return format_html_join(
+            " ", '<span class="qb-differs" title="{}">&#9888; {}</span>', ((t, w) for w, t in found)
+        )
+
+    @admin.display(description=_("expected tax"))
+    def expected_tax_parts(self, trade):
+        if trade.expected_tax is None:
+            return numbers.MISSING
+        special = trade.expected_special_tax or 0
+        if not special:
+            return numbers.won(trade.expected_tax)
+        return _("%(total)s (transaction tax %(tx)s + special tax %(sp)s)") % {
+            "total": numbers.won(trade.expected_tax),
+            "tx": numbers.won(trade.expected_tax - special),
+            "sp": numbers.won(special),
+        }
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -137,10 +397,11 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Position)
-class PositionAdmin(FiguresAdmin, HistoryAdmin):
+class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
     list_display = (
         "symbol",
         "name",
+        "account",
         column("quantity", _("quantity"), numbers.quantity),
         column("average_price", _("average price (KRW)"), numbers.price),
         column("last_price", _("last price (KRW)"), numbers.price),
@@ -155,15 +416,16 @@ class PositionAdmin(FiguresAdmin, HistoryAdmin):
         Total("unrealized", _("unrealized PnL"), Sum("unrealized_pnl"), numbers.signed_won, True),
         Total("realized", _("realized PnL"), Sum("realized_pnl"), numbers.signed_won, True),
     ]
-    list_filter = (MarketFilter, SectorFilter, OpenFilter)
+    list_filter = (AccountFilter, MarketFilter, SectorFilter, OpenFilter)
+    list_select_related = ("account",)
     search_fields = ("=symbol",)
     readonly_fields = ("updated_at",)
     actions = ("rebuild_selected",)
 
     def get_queryset(self, request):
-        # One uncorrelated subquery: the market value of the whole book.
+        # One uncorrelated subquery: the market value of the whole book the person sees.
         portfolio = (
-            Position.objects.filter(quantity__gt=0)
+            access.restrict(Position.objects.filter(quantity__gt=0), request.user)
             .order_by()
             .annotate(book=Value(1))
             .values("book")
@@ -190,11 +452,16 @@ class PositionAdmin(FiguresAdmin, HistoryAdmin):
         description=_("Rebuild selected positions from their trades"), permissions=["change"]
     )
     def rebuild_selected(self, request, queryset):
-        symbols = list(queryset.values_list("symbol", flat=True))
+        keys = set(queryset.values_list("account_id", "symbol"))
+        scope = {
+            "symbols": sorted({s for _, s in keys}),
+            "accounts": sorted({a for a, _ in keys}),
+            "only": keys,
+        }
         now = timezone.now()
         try:
             if request.POST.get("confirm") != "yes":
-                result = positions.reconcile(as_of=now, symbols=symbols)
+                result = positions.reconcile(as_of=now, **scope)
                 return TemplateResponse(
                     request,
                     "admin/trading/rebuild_positions_confirm.html",
@@ -208,13 +475,13 @@ class PositionAdmin(FiguresAdmin, HistoryAdmin):
                         "symbols": queryset,
                     },
                 )
-            result = positions.rebuild(as_of=now, symbols=symbols)
+            result = positions.rebuild(as_of=now, **scope)
         except OversellError as e:
             self.message_user(request, f"Positions not rebuilt: {e}", messages.ERROR)
             return None
         self.message_user(
             request,
-            f"Rebuilt {len(symbols)} positions: {len(result.differences)} changed, "
+            f"Rebuilt {len(keys)} positions: {len(result.differences)} changed, "
             f"{result.unchanged} unchanged.",
             messages.SUCCESS,
         )
@@ -234,8 +501,21 @@ class ChartAboveList:
         return response
 
 
+class EveryAccountOnly:
+    """Figures computed over every account together: only for those who see every account."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and access.sees_all(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and access.sees_all(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and access.sees_all(request.user)
+
+
 @admin.register(StrategyPerformance)
-class StrategyPerformanceAdmin(ChartAboveList, FiguresAdmin, admin.ModelAdmin):
+class StrategyPerformanceAdmin(EveryAccountOnly, ChartAboveList, FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "date",
         "strategy",
@@ -284,10 +564,22 @@ class StrategyPerformanceAdmin(ChartAboveList, FiguresAdmin, admin.ModelAdmin):
             self.message_user(request, "Recomputed " + ", ".join(done) + ".", messages.SUCCESS)
 
 
+class RiskAccountFilter(AccountFilter):
+    def lookups(self, request, model_admin):
+        every = [("all", _("every account together"))] if access.sees_all(request.user) else []
+        return every + super().lookups(request, model_admin)
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset.filter(account__isnull=True)
+        return super().queryset(request, queryset)
+
+
 @admin.register(RiskMetric)
-class RiskMetricAdmin(ChartAboveList, FiguresAdmin, admin.ModelAdmin):
+class RiskMetricAdmin(AccountScoped, ChartAboveList, FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "timestamp",
+        "account",
         column("portfolio_value", _("portfolio value (KRW)"), numbers.won),
         column("cash", _("cash (KRW)"), numbers.won),
         column("gross_exposure", _("gross exposure (KRW)"), numbers.won),
@@ -295,7 +587,8 @@ class RiskMetricAdmin(ChartAboveList, FiguresAdmin, admin.ModelAdmin):
         column("var_99", _("VaR 99% (KRW)"), numbers.won),
         column("max_drawdown", _("max drawdown"), numbers.percent),
     )
-    list_filter = (("timestamp", admin.DateFieldListFilter),)
+    list_filter = (RiskAccountFilter, ("timestamp", admin.DateFieldListFilter))
+    list_select_related = ("account",)
 
     def chart(self, queryset):
         return charts.risk_curves(queryset)
