@@ -71,13 +71,14 @@ def plain_admin_site():
     from import_export import resources
     from import_export.admin import ImportExportModelAdmin
 
-    from trading.models import Trade
-    from trading.resources import COLUMNS
+    from trading.models import DEFAULT_ACCOUNT, Account, Trade
+
+    default_account = Account.objects.get(code=DEFAULT_ACCOUNT).pk
 
     class PlainTradeResource(resources.ModelResource):
         class Meta:
             model = Trade
-            fields = COLUMNS
+            fields = ("id", *HEADER.split(","))
             import_id_fields = ("id",)
             skip_unchanged = True
             report_skipped = True
@@ -92,6 +93,7 @@ def plain_admin_site():
 
         def import_instance(self, instance, row, **kwargs):
             super().import_instance(instance, row, **kwargs)
+            instance.account_id = instance.account_id or default_account
             if instance.id is None:
                 instance.id = uuid.uuid4()
 

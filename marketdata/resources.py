@@ -103,6 +103,10 @@ class SheetResource(resources.ModelResource):
         # only the rows the preview shows get a diff.
         skip_diff = True
 
+    # Model fields a resource has checked itself (against rows it read in bulk), left out of
+    # full_clean(): a foreign key's check there is a query a row.
+    checked_before_clean = ()
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._user = None
@@ -165,7 +169,9 @@ class SheetResource(resources.ModelResource):
         errors = dict(import_validation_errors or {})
         try:
             instance.full_clean(
-                exclude=errors.keys(), validate_unique=False, validate_constraints=False
+                exclude={*errors, *self.checked_before_clean},
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as e:
             errors = e.update_error_dict(errors)

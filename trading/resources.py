@@ -1,12 +1,34 @@
-"""Import and export of trades (django-import-export)."""
+"""Import and export of trades (django-import-export), on the bulk SheetResource.
+
+A fill is imported once. Each row finds the fill it describes, with every lookup made for
+the whole file in one query before the first row:
+- a row with an `id` (an exported file) is that trade;
+- a row with an `execution_id` is the account's fill with the broker's execution id;
+- a row with a broker order id and a `fill_seq` is that fill of that order;
+- a row with a broker order id and no `fill_seq` is a fill of that order with the same time,
+  side, quantity and price that no earlier row of the file took; if there is none, it is a
+  new fill and gets the order's next fill number.
+So importing a file again changes nothing ("Skipped" in the preview: unchanged), and two
+real partial fills with equal values stay two fills. A row without `account` belongs to the
+only account the importer may see; with several, the column is required. The fills to
+write get their expected charges and price checks together (trading/fills.py).
+"""
 
 import uuid
+from collections import defaultdict
+
+from django.db.models import Q
+from import_export import fields, widgets
+from import_export.instance_loaders import BaseInstanceLoader
 
 from marketdata.resources import SheetResource
-from trading.models import Trade
+from trading import access, fills
+from trading.models import ASSESSED_FIELDS, Account, Trade
 
 COLUMNS = (
     "id",
+    "account",
+    "venue",
     "executed_at",
     "symbol",
     "side",
@@ -16,29 +38,192 @@ COLUMNS = (
     "tax",
     "strategy",
     "broker_order_id",
+    "fill_seq",
+    "execution_id",
 )
 
 
+class AccountWidget(widgets.Widget):
+    """An account, by its code, among the accounts the importer may see; its id."""
+
+    def __init__(self):
+        super().__init__()
+        self.accounts = {}  # code -> id, set before each import
+
+    def clean(self, value, row=None, **kwargs):
+        code = str(value or "").strip()
+        if not code:
+            if len(self.accounts) == 1:
+                return next(iter(self.accounts.values()))
+            raise ValueError(
+                f"give the account's code ({', '.join(sorted(self.accounts)) or 'none yet'})"
+            )
+        if code not in self.accounts:
+            raise ValueError(
+                f"no account {code!r}; the accounts are {', '.join(sorted(self.accounts))}"
+            )
+        return self.accounts[code]
+
+
+class IdWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if not text:
+            return None
+        try:
+            return uuid.UUID(text)
+        except ValueError as e:
+            raise ValueError(f"{text!r} is not a trade id") from e
+
+
+class BlankKeepsWidget(widgets.Widget):
+    """A blank cell leaves the stored value as it is."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        return text or None
+
+
+class FillNumberWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        number = super().clean(value, row, **kwargs)
+        if number is not None and number < 1:
+            raise ValueError("the fill number starts at 1")
+        return number
+
+
+class NoLoader(BaseInstanceLoader):
+    """TradeResource finds stored fills itself (get_instance)."""
+
+
 class TradeResource(SheetResource):
-    """Rows with an id update that trade; rows without one are new fills."""
+    id = fields.Field(attribute="id", column_name="id", widget=IdWidget(), saves_null_values=False)
+    account = fields.Field(
+        attribute="account_id",
+        column_name="account",
+        widget=AccountWidget(),
+        saves_null_values=False,
+    )
+    fill_seq = fields.Field(
+        attribute="fill_seq",
+        column_name="fill_seq",
+        widget=FillNumberWidget(),
+        saves_null_values=False,
+    )
+    execution_id = fields.Field(
+        attribute="execution_id",
+        column_name="execution_id",
+        widget=BlankKeepsWidget(),
+        saves_null_values=False,
+    )
+    # The account was found among the importer's own accounts: no query a row for it.
+    checked_before_clean = ("account",)
 
     class Meta:
         model = Trade
         fields = COLUMNS
         export_order = COLUMNS
         import_id_fields = ("id",)
+        instance_loader_class = NoLoader
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._codes = {}  # account id -> code, for the preview's diff
+
+    def dehydrate_account(self, trade):
+        code = self._codes.get(trade.account_id)
+        return code if code is not None else trade.account.code
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        if "id" not in dataset.headers:
-            dataset.append_col([""] * len(dataset), header="id")
+        for column in ("id", "account", "fill_seq", "execution_id"):
+            if column not in dataset.headers:
+                dataset.append_col([""] * len(dataset), header=column)
+        user = kwargs.get("user")
+        accounts = access.visible_accounts(user) if user is not None else Account.objects.all()
+        self._codes = dict(accounts.values_list("pk", "code"))
+        self.fields["account"].widget.accounts = {c: pk for pk, c in self._codes.items()}
+        self._load_existing(dataset)
+        self._claimed = set()
+
+    def _row_value(self, name, row):
+        try:
+            return self.fields[name].clean(row)
+        except (ValueError, KeyError):
+            return None
+
+    def _load_existing(self, dataset):
+        """Every stored fill a row of `dataset` could be, in one query."""
+        ids, orders, executions = set(), set(), set()
+        for row in dataset.dict:
+            ids.add(self._row_value("id", row))
+            if str(row.get("broker_order_id") or "").strip():
+                orders.add(str(row["broker_order_id"]).strip())
+            if str(row.get("execution_id") or "").strip():
+                executions.add(str(row["execution_id"]).strip())
+        ids.discard(None)
+        accounts = list(self._codes)
+        found = Trade.objects.filter(
+            Q(id__in=ids)
+            | Q(account__in=accounts, broker_order_id__in=orders)
+            | Q(account__in=accounts, execution_id__in=executions)
+        )
+        self._by_id, self._by_execution, self._by_number = {}, {}, {}
+        self._by_order = defaultdict(list)
+        for trade in found:
+            self._by_id[trade.id] = trade
+            if trade.execution_id:
+                self._by_execution[trade.account_id, trade.execution_id] = trade
+            if trade.broker_order_id:
+                key = (trade.account_id, trade.broker_order_id)
+                self._by_number[(*key, trade.fill_seq)] = trade
+                self._by_order[key].append(trade)
+        self._next_number = {
+            key: max(t.fill_seq for t in trades) + 1 for key, trades in self._by_order.items()
+        }
 
     def get_instance(self, instance_loader, row):
-        if not row.get("id"):
+        trade = self._match(row)
+        if trade is not None:
+            self._claimed.add(trade.id)
+        return trade
+
+    def _match(self, row):
+        given = self._row_value("id", row)
+        if given is not None:
+            return self._by_id.get(given)
+        account = self._row_value("account", row)
+        if account is None:
             return None
-        return super().get_instance(instance_loader, row)
+        execution = self._row_value("execution_id", row)
+        if execution:
+            return self._by_execution.get((account, execution))
+        order = str(row.get("broker_order_id") or "").strip()
+        if not order:
+            return None
+        number = self._row_value("fill_seq", row)
+        if number is not None:
+            return self._by_number.get((account, order, number))
+        values = tuple(
+            self._row_value(name, row) for name in ("executed_at", "side", "quantity", "price")
+        )
+        for trade in self._by_order.get((account, order), ()):
+            same = (trade.executed_at, trade.side, trade.quantity, trade.price) == values
+            if same and trade.id not in self._claimed:
+                return trade
+        return None
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
-        if instance.id is None:
-            instance.id = uuid.uuid4()
+        new = instance.id not in self._by_id
+        if new and instance.broker_order_id and self._row_value("fill_seq", row) is None:
+            key = (instance.account_id, instance.broker_order_id)
+            instance.fill_seq = self._next_number.get(key, 1)
+            self._next_number[key] = instance.fill_seq + 1
+
+    def check_pending(self, result):
+        fills.assess([*self.create_instances, *self.update_instances])
+        super().check_pending(result)
+
+    def get_bulk_update_fields(self):
+        return [*super().get_bulk_update_fields(), *ASSESSED_FIELDS]
