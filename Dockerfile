@@ -15,4 +15,4 @@ COPY --chown=qb:qb . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
 USER qb
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn qbsite.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile - --access-logformat '{\"time\": \"%(t)s\", \"remote\": \"%(h)s\", \"request\": \"%(r)s\", \"status\": %(s)s, \"bytes\": \"%(B)s\", \"ms\": %(M)s}'"]
+CMD ["sh", "-c", "DATABASE_URL=${DATABASE_DIRECT_URL:-$DATABASE_URL} python manage.py migrate --no-input && exec gunicorn qbsite.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile - --access-logformat '{\"time\": \"%(t)s\", \"remote\": \"%(h)s\", \"request\": \"%(r)s\", \"status\": %(s)s, \"bytes\": \"%(B)s\", \"ms\": %(M)s}'"]

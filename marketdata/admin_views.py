@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import aggregates, coverage, day_counts, facts, introspection
+from marketdata import aggregates, coverage, day_counts, facts, introspection, reads
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import validate_symbol
@@ -94,7 +94,7 @@ class RangeForm(forms.Form):
             before = before if timezone.is_aware(before) else timezone.make_aware(before)
             after = min(after, before) if after else before
         rows = aggregates.read(
-            connection,
+            reads.connection(),
             symbol=self.cleaned_data["symbol"],
             interval=source,
             width=aggregates.bar_width(self.cleaned_data["interval"]),
@@ -178,9 +178,12 @@ def export(site, request):
     writer = csv.writer(_Echo())
     columns = ("time", "symbol", "interval_type", "open", "high", "low", "close", "volume")
 
+    # Chosen here: the rows stream after the request's routing has ended.
+    database = reads.connection().alias
+
     def rows():
         yield writer.writerow(columns)
-        bars = form.bars().order_by("time").values_list(*columns)
+        bars = form.bars().using(database).order_by("time").values_list(*columns)
         for time, *rest in bars.iterator(chunk_size=5000):
             yield writer.writerow([time.astimezone(KST).isoformat(), *rest])
 

@@ -13,9 +13,7 @@ as it misses one inside them shows that day as complete.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
-
-from marketdata import facts
+from marketdata import facts, reads
 from marketdata.models import Interval
 from marketdata.sessions import KST, sessions
 
@@ -80,7 +78,7 @@ def gap_report(*, symbol: str | None = None, interval: str | None = None) -> lis
 def _totals(pairs) -> list[Coverage]:
     if not pairs:
         return []
-    with connection.cursor() as cursor:
+    with reads.connection().cursor() as cursor:
         cursor.execute(
             """
             SELECT p.symbol, p.interval_type, t.bars, t.first, t.last, coalesce(s.name, '')
@@ -131,7 +129,7 @@ def _short_days(rows) -> None:
     if not series:
         return
     days = [(i, d, n) for i, by_day in expected.items() for d, n in by_day.items()]
-    with connection.cursor() as cursor:
+    with reads.connection().cursor() as cursor:
         cursor.execute(
             """
             SELECT p.n, e.day, coalesce(d.bars, 0), e.expected
@@ -177,7 +175,7 @@ def _missing_minutes(row: Coverage) -> None:
     missing = [t for s in days if not held[s.date] for t in s.slots(width)]
     probed = [t for s in days if held[s.date] for t in s.slots(width)]
     if probed:
-        with connection.cursor() as cursor:
+        with reads.connection().cursor() as cursor:
             cursor.execute(
                 """
                 SELECT e.t FROM unnest(%s::timestamptz[]) AS e(t)

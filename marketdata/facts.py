@@ -8,9 +8,7 @@ Sessions and the last closed session are in marketdata/sessions.py.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
-
-from marketdata import day_counts, loose_scan, sessions
+from marketdata import day_counts, loose_scan, reads, sessions
 from marketdata.models import Interval
 
 MINUTES = {
@@ -49,7 +47,7 @@ def series(*, symbol: str | None = None, interval: str | None = None) -> list[tu
     """Every (symbol, interval) that has bars, in order, from the per-day counts."""
     if interval and not symbol:
         symbols = loose_scan.distinct(
-            connection,
+            reads.connection(),
             table=day_counts.TABLE,
             columns=["symbol"],
             equal={"interval_type": interval},
@@ -57,7 +55,7 @@ def series(*, symbol: str | None = None, interval: str | None = None) -> list[tu
         return [(s, interval) for s in symbols]
     equal = {"symbol": symbol} | ({"interval_type": interval} if interval else {})
     return loose_scan.distinct(
-        connection,
+        reads.connection(),
         table=day_counts.TABLE,
         columns=["symbol", "interval_type"],
         equal=equal if symbol else None,
@@ -68,7 +66,7 @@ def newest_bars(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dt.dateti
     """The time of the newest bar of each (symbol, interval): one index probe each."""
     if not pairs:
         return {}
-    with connection.cursor() as cursor:
+    with reads.connection().cursor() as cursor:
         cursor.execute(
             """
             SELECT p.symbol, p.interval_type, n.time

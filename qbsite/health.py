@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from marketdata import facts, introspection, sessions
 from marketdata.prices import latest_closes
+from qbsite import replica
 from trading.models import Level, Position, SystemLog
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -232,6 +233,39 @@ def check_freshness(ctx):
     )
 
 
+def check_replica(ctx):
+    if not replica.configured():
+        return Check("replica", OK, "no read replica configured", {"configured": False})
+    found = replica.status(fresh=True)
+    limit = settings.QB_REPLICA_MAX_LAG
+    details = {
+        "configured": True,
+        "reachable": found.reachable,
+        "lag_s": found.lag,
+        "max_lag_s": limit,
+    }
+    if not found.reachable:
+        return Check(
+            "replica", WARNING, f"unreachable ({found.error}); reads go to the primary", details
+        )
+    if found.lag is None:
+        return Check("replica", WARNING, f"{found.error}; reads go to the primary", details)
+    if not found.usable:
+        return Check(
+            "replica",
+            WARNING,
+            f"{found.lag:.1f} s behind the primary, more than QB_REPLICA_MAX_LAG ({limit:g} s); "
+            "reads go to the primary",
+            details,
+        )
+    return Check(
+        "replica",
+        OK,
+        f"{found.lag:.1f} s behind the primary (at most {limit:g} s); the admin reads from it",
+        details,
+    )
+
+
 def check_tables(ctx):
     rows, total = {}, 0
     is_hypertable = ctx.hypertable.is_hypertable
@@ -307,6 +341,7 @@ CHECKS = {
     "compression": check_compression,
     "jobs": check_jobs,
     "freshness": check_freshness,
+    "replica": check_replica,
     "tables": check_tables,
     "logs": check_logs,
     "positions": check_positions,

@@ -15,7 +15,6 @@ and holidays between sessions take no room, and a daily candle reads as its sess
 import bisect
 import datetime as dt
 
-from django.db import connection
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -23,7 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from display import colours
-from marketdata import aggregates, facts
+from marketdata import aggregates, facts, reads
 from marketdata.admin_views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
 from trading import access
@@ -90,6 +89,7 @@ def candles(symbol, interval, first, after, *, source=None):
     where = "symbol = %s AND interval_type = %s AND time >= %s AND time < %s"
     params = [symbol, source, first, after]
     width = None if source == interval else aggregates.bar_width(interval)
+    connection = reads.connection()
     with connection.cursor() as cursor:
         if width is None:
             cursor.execute(

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the session: admin reads may use the read replica (qbsite/replica.py).
+    "qbsite.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -142,13 +144,33 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         f"DATABASE_URL must point at PostgreSQL (postgres://...); got engine "
         f"{DATABASES['default']['ENGINE']!r}."
     )
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-DATABASES["default"].setdefault("OPTIONS", {})
-# A dead database must fail in seconds, not hang for the kernel's TCP timeout.
-DATABASES["default"]["OPTIONS"].setdefault(
-    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-)
+# Optional: a streaming replica for the admin's reads (qbsite/replica.py).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(env.str("DATABASE_REPLICA_URL"))
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must point at PostgreSQL (postgres://...)."
+        )
+    # Test runs create no database on it: it follows the primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["qbsite.replica.ReplicaRouter"]
+# Seconds a replica may lag behind before reads go back to the primary.
+QB_REPLICA_MAX_LAG = env.float("QB_REPLICA_MAX_LAG", default=5.0)
+if not 0 <= QB_REPLICA_MAX_LAG < 3600:
+    raise ImproperlyConfigured("QB_REPLICA_MAX_LAG must be a number of seconds from 0 to 3600.")
+# Behind PgBouncer in transaction mode, a connection is one transaction long: no server-side
+# cursors (they outlive it) and, by default, no persistent connections to the pooler.
+DATABASE_PGBOUNCER = _env_choice("DATABASE_PGBOUNCER", ("off", "session", "transaction"), "off")
+for database in DATABASES.values():
+    transaction_pooling = DATABASE_PGBOUNCER == "transaction"
+    database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if transaction_pooling else 60)
+    database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    database["DISABLE_SERVER_SIDE_CURSORS"] = transaction_pooling
+    database.setdefault("OPTIONS", {})
+    # A dead database must fail in seconds, not hang for the kernel's TCP timeout.
+    database["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -32,9 +32,28 @@ def test_db_has_a_pg_isready_healthcheck_and_a_named_volume():
 def test_web_is_built_here_requires_timescaledb_and_waits_for_a_healthy_db():
     assert WEB["build"] == "."
     assert WEB["environment"]["QB_TIMESCALEDB"] == "required"
-    assert WEB["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert WEB["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "pgbouncer": {"condition": "service_healthy"},
+    }
     assert WEB["healthcheck"]["test"][0] == "CMD"
     assert WEB["environment"]["DATABASE_URL"].startswith("postgres://qb:")
+
+
+def test_web_reaches_the_database_through_pgbouncer_in_transaction_mode():
+    bouncer = COMPOSE["services"]["pgbouncer"]
+    image, tag = bouncer["image"].split(":")
+    assert (image, tag[0]) == ("edoburu/pgbouncer", "v")
+    assert bouncer["environment"]["POOL_MODE"] == "transaction"
+    assert bouncer["environment"]["DATABASE_URL"].endswith("@db:5432/qb")
+    assert bouncer["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert WEB["environment"]["DATABASE_URL"].endswith("@pgbouncer:5432/qb")
+    assert WEB["environment"]["DATABASE_PGBOUNCER"] == "transaction"
+    # migrate goes to the database itself; gunicorn through the pooler.
+    assert WEB["environment"]["DATABASE_DIRECT_URL"].endswith("@db:5432/qb")
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
+    assert "DATABASE_URL=${DATABASE_DIRECT_URL:-$DATABASE_URL} python manage.py migrate" in cmd
 
 
 def test_web_demands_a_secret_key_instead_of_inventing_one():

@@ -364,3 +364,8 @@ def test_open_positions_priced_in_the_last_session_are_ok(fresh_market):
     factories.position(symbol="005930").save()
     factories.position(symbol="000660").save()
     assert statuses("positions")["positions"] == (health.OK, "2 open positions, all priced")
+
+
+def test_without_a_replica_the_check_says_so():
+    [check] = health.run(["replica"])
+    assert (check.status, check.message) == (health.OK, "no read replica configured")
