@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -5,7 +6,7 @@ from simple_history.models import HistoricalRecords
 from timescale.db.models.managers import TimescaleManager
 
 from display import numbers, times
-from marketdata.symbols import SYMBOL_PATTERN, validate_symbol
+from marketdata.symbols import BAR_SYMBOL_PATTERN, EQUITY_PATTERN, INDEX_PATTERN, validate_symbol
 
 
 class Interval(models.TextChoices):
@@ -26,14 +27,17 @@ class Market(models.TextChoices):
     KOSDAQ = "KOSDAQ", _("KOSDAQ")
     KONEX = "KONEX", _("KONEX")
     KOSDAQ_GLOBAL = "KOSDAQ GLOBAL", _("KOSDAQ GLOBAL")
+    KRX = "KRX", _("KRX (all markets)")
 
 
 class SecurityKind(models.TextChoices):
-    """What a listed code is: the tick table and the securities transaction tax depend on it."""
+    """What a code is: the tick table and the securities transaction tax depend on it. An
+    index has a four-digit code, the others six characters."""
 
     STOCK = "STOCK", _("stock")
     ETF = "ETF", _("ETF")
     ETN = "ETN", _("ETN")
+    INDEX = "INDEX", _("index")
 
 
 class MarketData(models.Model):
@@ -50,6 +54,19 @@ class MarketData(models.Model):
     low = models.DecimalField(_("low"), max_digits=12, decimal_places=2)
     close = models.DecimalField(_("close"), max_digits=12, decimal_places=2)
     volume = models.BigIntegerField(_("volume"))
+    # The load that wrote this bar last; NULL for bars others wrote (the trading engine).
+    # No foreign-key constraint: checking one per row would slow COPY down.
+    load = models.ForeignKey(
+        "Load",
+        verbose_name=_("load"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     objects = TimescaleManager()
 
@@ -97,10 +114,11 @@ class MarketData(models.Model):
                 violation_error_message=_("Unknown interval."),
             ),
             models.CheckConstraint(
-                condition=Q(symbol__regex=SYMBOL_PATTERN),
+                condition=Q(symbol__regex=BAR_SYMBOL_PATTERN),
                 name="market_data_symbol_krx",
                 violation_error_message=_(
-                    "Enter a KRX short code of six characters, such as 005930."
+                    "Enter a KRX short code of six characters (005930) or an index code of "
+                    "four digits (1001)."
                 ),
             ),
         ]
@@ -144,10 +162,12 @@ class StockMetadata(models.Model):
         ordering = ("symbol",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(symbol__regex=SYMBOL_PATTERN),
-                name="stock_metadata_symbol_krx",
+                condition=(Q(kind=SecurityKind.INDEX) & Q(symbol__regex=INDEX_PATTERN))
+                | (~Q(kind=SecurityKind.INDEX) & Q(symbol__regex=EQUITY_PATTERN)),
+                name="stock_metadata_symbol_by_kind",
                 violation_error_message=_(
-                    "Enter a KRX short code of six characters, such as 005930."
+                    "An index has a code of four digits (1001); stocks, ETFs and ETNs a KRX "
+                    "short code of six characters (005930)."
                 ),
             ),
             models.CheckConstraint(
@@ -174,3 +194,142 @@ class StockMetadata(models.Model):
 
     def __str__(self):
         return f"{self.symbol} {self.name}"
+
+
+class Load(models.Model):
+    """One file loaded by load_marketdata: what it was, how it came in, what it changed in
+    market_data, who ran it. Its series say which bars it wrote; the bars it replaced are
+    kept (ReplacedBar) so that it can be undone (marketdata/undo.py)."""
+
+    file = models.CharField(_("file"), max_length=500)
+    size = models.BigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    format = models.CharField(_("format"), max_length=20)
+    encoding = models.CharField(_("encoding"), max_length=10)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    interval = models.CharField(_("interval"), max_length=60)
+    way = models.CharField(
+        _("way in"), max_length=20, help_text=_("typed or text staging; insert or merge")
+    )
+    rows = models.BigIntegerField(_("rows"), default=0)
+    inserted = models.BigIntegerField(_("inserted"), default=0)
+    updated = models.BigIntegerField(_("updated"), default=0)
+    unchanged = models.BigIntegerField(_("unchanged"), default=0)
+    skipped = models.BigIntegerField(
+        _("skipped"), default=0, help_text=_("days without trading: open, high, low, volume 0")
+    )
+    rejected = models.BigIntegerField(_("rejected"), default=0)
+    repaired = models.BigIntegerField(_("repaired"), default=0)
+    phantoms = models.BigIntegerField(
+        _("phantoms kept out"),
+        default=0,
+        help_text=_(
+            "rows with open = high = low = close and volume 0 over stored bars with volume"
+        ),
+    )
+    compressed_chunks = models.IntegerField(
+        _("compressed chunks written"),
+        default=0,
+        help_text=_("the compression policy compresses them again"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    os_user = models.CharField(_("operating system user"), max_length=100, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    seconds = models.FloatField(_("seconds"))
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.CharField(_("undone by"), max_length=150, blank=True)
+
+    class Meta:
+        db_table = "market_data_loads"
+        verbose_name = _("load")
+        verbose_name_plural = _("loads")
+        ordering = ("-started_at", "-id")
+        permissions = [("undo_load", _("Can undo a load of market data"))]
+
+    def __str__(self):
+        return f"#{self.pk} {self.file}"
+
+    @property
+    def ran_by(self) -> str:
+        return self.user.get_username() if self.user else self.os_user
+
+
+class LoadSeries(models.Model):
+    """The bars one load wrote of one symbol and interval: their range and counts. Undo,
+    and whatever keeps figures per series up to date, start from these."""
+
+    load = models.ForeignKey(
+        Load, verbose_name=_("load"), on_delete=models.CASCADE, related_name="series"
+    )
+    symbol = models.CharField(_("symbol"), max_length=10)
+    interval_type = models.CharField(_("interval"), max_length=5, choices=Interval.choices)
+    first = models.DateTimeField(_("first bar"))
+    last = models.DateTimeField(_("last bar"))
+    inserted = models.BigIntegerField(_("inserted"), default=0)
+    updated = models.BigIntegerField(_("updated"), default=0)
+
+    class Meta:
+        db_table = "market_data_load_series"
+        verbose_name = _("series of a load")
+        verbose_name_plural = _("series of a load")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["load", "symbol", "interval_type"], name="market_data_load_series_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.symbol} {self.interval_type} {self.first:%Y-%m-%d} to {self.last:%Y-%m-%d}"
+
+    @property
+    def bars(self) -> int:
+        return self.inserted + self.updated
+
+
+class ReplacedBar(models.Model):
+    """A bar as it was before a load updated it. A trigger on market_data writes these
+    (migration 0004): whenever a load's write changes a bar, its previous values land here,
+    with the load that had written them."""
+
+    load = models.ForeignKey(
+        Load, verbose_name=_("load"), on_delete=models.CASCADE, related_name="replaced"
+    )
+    time = models.DateTimeField(_("time"))
+    symbol = models.CharField(_("symbol"), max_length=10)
+    interval_type = models.CharField(_("interval"), max_length=5, choices=Interval.choices)
+    open = models.DecimalField(_("open"), max_digits=12, decimal_places=2)
+    high = models.DecimalField(_("high"), max_digits=12, decimal_places=2)
+    low = models.DecimalField(_("low"), max_digits=12, decimal_places=2)
+    close = models.DecimalField(_("close"), max_digits=12, decimal_places=2)
+    volume = models.BigIntegerField(_("volume"))
+    previous_load = models.ForeignKey(
+        Load,
+        verbose_name=_("written by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "market_data_replaced"
+        verbose_name = _("replaced bar")
+        verbose_name_plural = _("replaced bars")
+        indexes = [
+            # The bars a load replaced, in key order: undo and the load's page.
+            models.Index(
+                fields=["load", "symbol", "interval_type", "time"],
+                name="market_data_replaced_load_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.symbol} {self.interval_type} {self.time:%Y-%m-%d %H:%M} C {self.close}"

@@ -10,6 +10,8 @@
 import datetime as dt
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from psycopg2 import sql
+
 # The table above applies to orders from this date on; earlier fills are not checked.
 TABLE_SINCE = dt.date(2023, 1, 25)
 STEPS = (
@@ -55,3 +57,15 @@ def daily_limits(base: Decimal, *, fund: bool = False) -> tuple[Decimal, Decimal
     change = _floor_to(base * LIMIT, tick_size(base, fund=fund))
     upper = base + change
     return base - change, _floor_to(upper, tick_size(upper, fund=fund))
+
+
+def tick_size_sql(price: sql.Composable) -> sql.Composed:
+    """The stock tick at `price` as a SQL expression (the loader checks adjusted prices
+    against it)."""
+    whens = sql.SQL(" ").join(
+        sql.SQL("WHEN {p} < {below} THEN {size}").format(
+            p=price, below=sql.Literal(below), size=sql.Literal(size)
+        )
+        for below, size in STEPS
+    )
+    return sql.SQL("CASE {} ELSE {} END").format(whens, sql.Literal(TOP_TICK))

@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from marketdata.models import MarketData
+from marketdata.models import MarketData, StockMetadata
 from tests import factories
 from trading.models import RiskMetric
 
@@ -23,8 +23,10 @@ VIOLATIONS = [
     (factories.bar, {"close": 71400}, "market_data_low_lte_open_close"),
     (factories.bar, {"volume": -1}, "market_data_volume_nonneg"),
     (factories.bar, {"interval_type": "2h"}, "market_data_interval_known"),
-    (factories.bar, {"symbol": "5930"}, "market_data_symbol_krx"),
-    (factories.stock, {"symbol": "AAPL"}, "stock_metadata_symbol_krx"),
+    (factories.bar, {"symbol": "59300"}, "market_data_symbol_krx"),
+    (factories.stock, {"symbol": "AAPL"}, "stock_metadata_symbol_by_kind"),
+    (factories.stock, {"kind": "INDEX"}, "stock_metadata_symbol_by_kind"),
+    (factories.stock, {"symbol": "1001"}, "stock_metadata_symbol_by_kind"),
     (factories.stock, {"market": "NASDAQ"}, "stock_metadata_market_known"),
     (factories.stock, {"market_cap": -1}, "stock_metadata_market_cap_nonneg"),
     (factories.stock, {"listed_shares": -1}, "stock_metadata_listed_shares_nonneg"),
@@ -34,6 +36,7 @@ VIOLATIONS = [
     (factories.trade, {"commission": -1}, "trades_commission_nonneg"),
     (factories.trade, {"tax": -1}, "trades_tax_nonneg"),
     (factories.trade, {"symbol": "00593O"}, "trades_symbol_krx"),
+    (factories.trade, {"symbol": "1001"}, "trades_symbol_krx"),  # trades are never in indices
     (factories.position, {"quantity": -5}, "positions_quantity_nonneg"),
     (factories.position, {"average_price": -1}, "positions_average_price_nonneg"),
     (factories.position, {"last_price": 0}, "positions_last_price_positive"),
@@ -87,6 +90,14 @@ def test_every_check_constraint_has_a_test():
 def test_new_style_krx_codes_with_letters_are_accepted():
     factories.bar(symbol="0088M0").save()
     assert MarketData.objects.filter(symbol="0088M0").count() == 1
+
+
+def test_indices_have_bars_and_metadata_under_their_four_digit_codes():
+    factories.bar(symbol="1001").save()
+    factories.stock(symbol="1001", name="코스피", market="KOSPI", kind="INDEX").save()
+
+    assert MarketData.objects.filter(symbol="1001").count() == 1
+    assert StockMetadata.objects.get(symbol="1001").kind == "INDEX"
 
 
 def test_a_second_bar_with_the_same_time_symbol_and_interval_is_rejected():

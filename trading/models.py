@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from display import numbers, times
-from marketdata.symbols import SYMBOL_PATTERN, validate_symbol
+from marketdata.symbols import EQUITY_PATTERN, validate_equity
 
 
 class Side(models.TextChoices):
@@ -208,7 +208,7 @@ class Trade(models.Model):
     venue = models.CharField(
         _("venue"), max_length=3, choices=Venue.choices, default=Venue.KRX, db_default=Venue.KRX
     )
-    symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_symbol])
+    symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_equity])
     side = models.CharField(_("side"), max_length=4, choices=Side.choices)
     quantity = models.BigIntegerField(_("quantity"))
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
@@ -353,7 +353,7 @@ class Trade(models.Model):
                 violation_error_message=_("Tax must not be negative."),
             ),
             models.CheckConstraint(
-                condition=Q(symbol__regex=SYMBOL_PATTERN),
+                condition=Q(symbol__regex=EQUITY_PATTERN),
                 name="trades_symbol_krx",
                 violation_error_message=_(
                     "Enter a KRX short code of six characters, such as 005930."
@@ -378,7 +378,7 @@ class Position(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="positions", verbose_name=_("account")
     )
-    symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_symbol])
+    symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_equity])
     quantity = models.BigIntegerField(_("quantity"), default=0)
     average_price = models.DecimalField(
         _("average price"), max_digits=16, decimal_places=4, default=0
@@ -429,7 +429,7 @@ class Position(models.Model):
                 violation_error_message=_("Last price must be positive."),
             ),
             models.CheckConstraint(
-                condition=Q(symbol__regex=SYMBOL_PATTERN),
+                condition=Q(symbol__regex=EQUITY_PATTERN),
                 name="positions_symbol_krx",
                 violation_error_message=_(
                     "Enter a KRX short code of six characters, such as 005930."
