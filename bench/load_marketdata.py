@@ -137,7 +137,11 @@ def main():
         sql("CHECKPOINT")
         started = time.perf_counter()
         with small.open("rb") as f, connection.cursor() as cursor:
-            cursor.copy_expert("COPY market_data_copy FROM STDIN WITH (FORMAT csv, HEADER)", f)
+            cursor.copy_expert(
+                "COPY market_data_copy (time, symbol, interval_type, open, high, low, close, "
+                "volume) FROM STDIN WITH (FORMAT csv, HEADER)",
+                f,
+            )
         results["copy"] = time.perf_counter() - started
         sql("DROP TABLE market_data_copy")
 

@@ -1,23 +1,28 @@
 """Load market data files into `market_data` at close to COPY speed.
 
-How: Python reads only the header (to recognise the format and the encoding); PostgreSQL's
-COPY streams the rest, and set-based SQL checks and merges it (marketdata/staging.py).
-A clean canonical file of new bars goes straight into market_data; otherwise a typed
-staging table and one INSERT ... ON CONFLICT in key order, so that loaders running at once
-never deadlock; a file with bad rows goes through text staging, where every bad row gets
-its error with line, column and value. Each way in runs in a savepoint, so a way that
-cannot take the file leaves nothing behind. Memory does not grow with the file.
+A FileLoad takes one file from its head to its write:
+1. Python reads the head only (marketdata/sources.py): comment lines, the header, a sample
+   for the encoding. The header gives the layout (marketdata/formats.py); the options or
+   the file's name give what the file does not hold (symbol, interval).
+2. The ways in are tried in order (WAYS), each in a savepoint, so that one that cannot take
+   the file leaves nothing behind; both stream the file through COPY:
+   - typed_way: into typed columns, checked by one set-based query; a row it cannot vouch
+     for sends the file on;
+   - text_way: into text columns, parsed in SQL, every bad row named with its line, column
+     and value.
+3. Nothing fixing the interval, the spacing of the times gives it (marketdata/intervals.py).
+4. The write: a plain INSERT when none of the file's series overlap stored bars, else one
+   INSERT ... ON CONFLICT in key order, so that loaders running at once never deadlock.
+Memory does not grow with the file, nor the number of queries with its rows.
 """
 
 import contextlib
 import csv
+import datetime as dt
 import functools
-import gzip
 import itertools
 import re
-import shutil
-import sys
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,30 +31,27 @@ from django.db import (
     DatabaseError,
     DataError,
     IntegrityError,
-    OperationalError,
-    ProgrammingError,
     connection,
     transaction,
 )
-from psycopg2.errors import CardinalityViolation, DeadlockDetected
+from django.utils import timezone
+from psycopg2 import sql
+from psycopg2.errors import CardinalityViolation, DeadlockDetected, UniqueViolation
 
-from marketdata import encodings, staging
-from marketdata.formats import FILE_NAME, FormatError, detect
-from marketdata.models import Interval
-from marketdata.symbols import is_symbol
+from marketdata import encodings, formats, intervals, load_history, staging, timescale
+from marketdata.errors import LoadError
+from marketdata.models import Interval, StockMetadata
+from marketdata.sources import CHUNK, TOO_LONG, LineReader, Source, read_head, rejects_path
+from marketdata.symbols import index_code, is_symbol
 
 ON_CONFLICT = ("update", "skip", "error")
+BAR_TIMES = ("start", "end")
 MAX_ERRORS_SHOWN = 50
-SAMPLE_BYTES = 1 << 16
+MAX_LINES_SHOWN = 20
+DECOMPRESSION_LIMIT = "timescaledb.max_tuples_decompressed_per_dml_transaction"
+KST = ZoneInfo("Asia/Seoul")
 
-
-class LoadError(Exception):
-    """The run failed; `errors` are complete lines for the user ("file:line: ...")."""
-
-    def __init__(self, errors, total=None):
-        self.errors = list(errors)
-        self.total = total if total is not None else len(self.errors)
-        super().__init__("\n".join(self.errors))
+__all__ = ["LoadError", "Options", "Result", "load"]
 
 
 @dataclass
@@ -57,11 +59,32 @@ class Options:
     symbol: str | None = None
     interval: str | None = None
     format: str = "auto"
+    columns: str | None = None  # the roles of a headerless file's columns, in order
     tz: str = "Asia/Seoul"
     encoding: str = "auto"
+    bar_time: str | None = None  # start or end; None: start, unless the times say end
     on_conflict: str = "update"
+    repair: bool = False  # widen high and low that miss open or close by one tick at most
+    replace_phantoms: bool = False
     skip_invalid: bool = False
+    rejects_dir: str | None = None  # where PATH.rejects.csv goes; beside the file by default
     dry_run: bool = False
+
+
+@dataclass
+class Series:
+    """The bars one load wrote of one symbol and interval."""
+
+    symbol: str
+    interval: str
+    first: dt.datetime
+    last: dt.datetime
+    inserted: int = 0
+    updated: int = 0
+
+    @property
+    def bars(self) -> int:
+        return self.inserted + self.updated
 
 
 @dataclass
@@ -69,391 +92,568 @@ class Result:
     file: str
     format: str = ""
     encoding: str = ""
+    way: str = ""  # typed or text: how the rows came in
+    write: str = ""  # insert or merge: how they went into market_data
+    interval: str = ""
     rows: int = 0
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    halted: int = 0
+    skipped: int = 0
     rejected: int = 0
+    repaired: int = 0
+    phantoms: int = 0
     errors: list[str] = field(default_factory=list)
+    repaired_lines: list[int] = field(default_factory=list)
+    phantom_lines: list[int] = field(default_factory=list)
     rejects_path: Path | None = None
+    series: list[Series] = field(default_factory=list)
+    without_metadata: list[str] = field(default_factory=list)
+    compressed_chunks: int = 0
+    load_id: int | None = None
 
     def summary(self) -> str:
         return (
             f"inserted {self.inserted:,}, updated {self.updated:,}, unchanged {self.unchanged:,}, "
-            f"skipped {self.halted:,} (halted), rejected {self.rejected:,}"
+            f"skipped {self.skipped:,} (no trading), rejected {self.rejected:,}"
         )
 
 
-class _Reader:
-    """A binary stream that reports progress as COPY reads it and, for the fast ways in,
-    refuses (with _Fallback) a line that `admit` does not match from start to end."""
-
-    def __init__(self, stream, progress=None, admit=None):
-        self._stream = stream
-        self._progress = progress
-        self._admit = admit
-        self._partial = b""
-        self.read_bytes = 0
-        self.refused = False
-
-    def read(self, size=-1):
-        chunk = self._stream.read(size)
-        self.read_bytes += len(chunk)
-        if self._progress:
-            self._progress(self.read_bytes)
-        if self._admit:
-            self._check(chunk)
-        return chunk
-
-    def _check(self, chunk):
-        # One C-level match over every whole line of the chunk: no per-row Python.
-        data = self._partial + chunk
-        cut = data.rfind(b"\n") + 1 if chunk else len(data)
-        if chunk and not cut:
-            self._partial = data
-            return
-        whole, self._partial = data[:cut], data[cut:]
-        if not chunk and whole and not whole.endswith(b"\n"):
-            whole += b"\n"
-        if self._admit.fullmatch(whole) is None:
-            self.refused = True
-            raise _Fallback  # psycopg2 aborts the COPY with its own error
+class NotThisWay(Exception):
+    """This way in cannot take the file; the next one will."""
 
 
-class _Source:
-    """A file that can be read again from its start. Standard input is spooled to a
-    temporary file first (on disk, so memory stays flat); .gz files are read directly."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.name = "<stdin>" if path == "-" else path
-        self._spool = None
-        if path == "-":
-            with tempfile.NamedTemporaryFile(prefix="qb-stdin-", delete=False) as spool:
-                shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
-            self._spool = spool.name
-
-    def open(self):
-        try:
-            if self._spool:
-                return open(self._spool, "rb")
-            if self.path.endswith(".gz"):
-                return gzip.open(self.path, "rb")
-            return open(self.path, "rb")
-        except OSError as e:
-            raise LoadError([f"{self.path}: cannot open: {e.strerror}"]) from e
-
-    def close(self):
-        if self._spool:
-            Path(self._spool).unlink(missing_ok=True)
+@dataclass
+class SeriesCount:
+    symbol: str | None
+    interval: str | None
+    bars: int
+    first: dt.datetime | None
+    last: dt.datetime | None
 
 
-def _read_head(stream, name) -> tuple[bytes, bytes]:
-    """The header line and a sample of what follows it."""
-    try:
-        header = stream.readline()
-        sample = stream.read(SAMPLE_BYTES)
-        # Finish the sample's last line so that it decodes whole.
-        sample += stream.readline()
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise LoadError([f"{name}: cannot read: {e}"]) from e
-    if not header.strip():
-        raise LoadError([f"{name}: the file is empty; a header line is expected"])
-    return header, sample
+@dataclass
+class Summary:
+    """What one query found in the staged rows."""
 
+    series: list[SeriesCount]
+    skipped: int
+    bad: int
+    repaired: int
+    intraday: int  # good bars not at 00:00 KST
+    between_minutes: int | None  # the first line of a good bar not on a whole minute
 
-def _encoding(header: bytes, sample: bytes, asked: str, name: str) -> str:
-    if asked != "auto":
-        return asked
-    try:
-        return encodings.guess(header + sample)
-    except encodings.EncodingUnknown as e:
-        raise LoadError([f"{name}:1: {e}"]) from e
+    @property
+    def bars(self) -> int:
+        return sum(s.bars for s in self.series)
 
-
-def _header(raw: bytes, encoding: str, name: str) -> list[str]:
-    try:
-        text = raw.decode(encoding)
-        return [c.strip().lstrip("\ufeff") for c in next(csv.reader([text]))]
-    except UnicodeDecodeError as e:
-        raise LoadError([f"{name}:1: the header is not {encoding}: {e.reason}"]) from e
-    except csv.Error as e:
-        raise LoadError([f"{name}:1: the header is not CSV: {e}"]) from e
-
-
-def _symbol_and_interval(fmt, name: str, opts: Options) -> tuple[str | None, str | None]:
-    match = FILE_NAME.match(Path(name).name)
-    symbol = opts.symbol or (match and match["symbol"]) or None
-    interval = opts.interval or (match and match["interval"]) or fmt.default_interval
-    problems = []
-    if fmt.symbol is None and symbol is None:
-        problems.append(
-            f"{name}: no symbol: format {fmt.name} has no symbol column; pass --symbol or "
-            "name the file like 005930.csv"
-        )
-    if fmt.interval is None and interval is None:
-        problems.append(f"{name}: no interval: pass --interval")
-    if problems:
-        raise LoadError(problems)
-    return (None if fmt.symbol else symbol), (None if fmt.interval else interval)
+    @property
+    def rows(self) -> int:
+        return self.bars + self.skipped + self.bad
 
 
 _counter = itertools.count()
 
 
-def _copy_error(e, name) -> LoadError:
-    """COPY's own errors (column count, encoding) as "file:line: message"."""
-    e = e.__cause__ or e
-    context = getattr(e.diag, "context", None) or ""
-    match = re.search(r"line (\d+)", context)
-    where = f"{name}:{int(match.group(1)) + 1}" if match else name
-    message = e.diag.message_primary or str(e).splitlines()[0]
-    if "invalid byte sequence" in message or "has no equivalent" in message:
-        message += "; pass --encoding (utf-8, utf-8-sig or cp949)"
-    return LoadError([f"{where}: {message}"])
+class FileLoad:
+    """One file: its head, its layout, then the ways in, tried in order."""
 
+    def __init__(self, source: Source, opts: Options, progress=None):
+        self.source = source
+        self.name = source.name
+        self.opts = opts
+        self.progress = progress and functools.partial(
+            progress, self.name, total=source.readable_size
+        )
+        layout = _columns_layout(opts)
+        self.head = read_head(source, has_header=layout is None)
+        self.encoding = _encoding(self.head.start, opts.encoding, self.name)
+        if layout is None:
+            header = _header(self.head.header, self.encoding, self.name, self.head.first_line - 1)
+            try:
+                layout = formats.detect(header, opts.format)
+            except formats.FormatError as e:
+                raise LoadError([f"{self.name}:{self.head.first_line - 1}: {e}"]) from e
+        self.layout = layout
+        self.symbol, self.interval = _symbol_and_interval(layout, self.name, opts)
+        self.stage = staging.Stage(
+            layout=layout,
+            symbol=self.symbol,
+            interval=self.interval,
+            tz=opts.tz,
+            repair=opts.repair,
+            first_line=self.head.first_line,
+            n=next(_counter),
+        )
+        self.cursor = None
+        self.load_id = None  # the record of this load, once it has one
 
-class _Fallback(Exception):
-    """This way in cannot take the file; the next one will."""
+    def run(self) -> Result:
+        """Try each way in, in order, until one takes the file. A way that fails rolls back
+        its savepoint, staging tables included; the one that succeeds drops them."""
+        with connection.cursor() as cursor:
+            self.cursor = cursor
+            for way in WAYS:
+                try:
+                    with transaction.atomic():
+                        result = way(self)
+                        self.execute(*self.stage.drop())
+                        return result
+                except NotThisWay:
+                    continue
+        raise AssertionError("the text way takes every file")  # pragma: no cover
 
+    # --- steps the ways share -------------------------------------------------------------
 
-def _copy(cursor, sql, source, progress, admit=None):
-    """COPY the file after its header line (which holds the BOM, if any) with `sql`."""
-    with source.open() as stream:
-        stream.readline()
-        reader = _Reader(stream, progress, admit)
-        try:
-            # copy_expert is psycopg2's own: map its errors to Django's like execute() does.
-            with connection.wrap_database_errors, _quiet_excepthook():
-                cursor.copy_expert(sql, reader, 1 << 16)
-        except DatabaseError:
-            if reader.refused:
-                raise _Fallback from None
-            raise
-    return cursor.rowcount
+    def sql(self, statement: sql.Composable) -> str:
+        """The text of a statement, as Django's query log wants it."""
+        return statement.as_string(self.cursor.cursor)
 
+    def execute(self, *statements):
+        for statement in statements:
+            self.cursor.execute(self.sql(statement))
 
-@contextlib.contextmanager
-def _quiet_excepthook():
-    """When the server goes away in the middle of a COPY, psycopg2 prints the pending error
-    through sys.excepthook before raising it; the caller reports it once, cleanly."""
-    previous = sys.excepthook
-    sys.excepthook = lambda *exc: None
-    try:
+    def fetch(self, statement, params=None) -> list[tuple]:
+        self.cursor.execute(self.sql(statement), params)
+        return self.cursor.fetchall()
+
+    def copy(self, statement, admit: bytes | None = None) -> LineReader:
+        """COPY the file's rows with `statement`; the reader says whether it stopped early."""
+        with self.source.open() as stream:
+            _skip(stream, self.head.data_offset)
+            reader = LineReader(
+                stream,
+                head=self.head,
+                admit=admit and re.compile(admit),
+                progress=self.progress,
+            )
+            # copy_expert is psycopg2's own: map its errors to Django's, as execute() does.
+            with connection.wrap_database_errors:
+                self.cursor.copy_expert(self.sql(statement), reader, CHUNK)
+        if reader.too_long_at:
+            raise LoadError([f"{self.name}:{reader.too_long_at}: {TOO_LONG}"])
+        if reader.failure:
+            raise LoadError([f"{self.name}: cannot read: {reader.failure}"])
+        return reader
+
+    @contextlib.contextmanager
+    def naive_times_in_tz(self):
+        """Naive times that COPY reads into timestamptz are in --tz while it runs. The way
+        runs in a savepoint: if COPY fails, rolling it back restores the zone too."""
+        zone = sql.SQL("SELECT set_config('TimeZone', {}, true)")
+        self.execute(zone.format(sql.Literal(self.opts.tz)))
         yield
-    finally:
-        sys.excepthook = previous
+        self.execute(zone.format(sql.Literal(connection.timezone_name)))
 
+    def summarize(self, bars) -> Summary:
+        """Count the staged rows by series. A series whose symbol or interval is not one we
+        keep counts as bad rows: the text way names each of them."""
+        spacing = self.interval is None and not self.layout.has("interval")
+        series, skipped, bad, repaired, intraday, between = [], 0, 0, 0, 0, []
+        for symbol, iv, n, first, last, s, b, r, i, line in self.fetch(
+            staging.summary(bars, spacing=spacing)
+        ):
+            skipped, bad = skipped + s, bad + b
+            if not n:
+                continue
+            if not is_symbol(symbol or "") or (iv is not None and iv not in Interval.values):
+                bad += n
+                continue
+            series.append(SeriesCount(symbol, iv, n, first, last))
+            repaired, intraday = repaired + r, intraday + (i or 0)
+            if line:
+                between.append(line)
+        return Summary(series, skipped, bad, repaired, intraday, min(between, default=None))
 
-@contextlib.contextmanager
-def _zone(cursor, tz):
-    """Naive timestamps read by COPY are in `tz` while it runs. Callers run in a
-    savepoint: if COPY fails, rolling it back restores the zone too."""
-    cursor.execute("SELECT set_config('TimeZone', %s, true)", [tz])
-    yield
-    cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
+    def resolve_interval(self, bars, summary: Summary) -> tuple[str | None, int, bool]:
+        """(the interval of every bar, None when a column gives each its own; minutes to
+        move the times back by, for bars stamped with their end; whether every bar sits on
+        the interval's grid)."""
+        if self.layout.has("interval"):
+            if self.opts.bar_time == "end":
+                raise LoadError(
+                    [f"{self.name}: --bar-time end needs one interval; this file has a column"]
+                )
+            return None, 0, True
+        interval, minutes, aligned = self.interval, None, True
+        if summary.intraday or (interval and intervals.is_intraday(interval)):
+            if summary.between_minutes:
+                raise LoadError(
+                    [
+                        f"{self.name}:{summary.between_minutes}: {self.layout.name('date')}: "
+                        "a bar cannot start between whole minutes"
+                    ]
+                )
+            minutes = [m for (m,) in self.fetch(staging.minutes_of_day(bars))]
+        if interval is None:
+            if minutes is None:
+                spans = [
+                    intervals.SeriesSpan(s.bars, (s.last - s.first).total_seconds() / 86400)
+                    for s in summary.series
+                ]
+                interval = intervals.daily_interval(spans, self.name)
+            else:
+                interval = intervals.minute_interval(minutes, self.name)
+                size = intervals.MINUTES[interval]
+                aligned = all(m % size == 0 for m in minutes)
+        shift = 0
+        if intervals.is_intraday(interval):
+            if self.opts.bar_time is None and intervals.looks_end_stamped(minutes or [], interval):
+                raise LoadError(
+                    [
+                        f"{self.name}: the {interval} bars run from "
+                        f"{_hhmm(min(minutes))} to {_hhmm(max(minutes))} KST: stamped with "
+                        "their end, it seems. Pass --bar-time end to move each back to its "
+                        "start, or --bar-time start to load them as they are"
+                    ]
+                )
+            if self.opts.bar_time == "end":
+                shift = intervals.MINUTES[interval]
+        elif self.opts.bar_time == "end":
+            raise LoadError(
+                [f"{self.name}: --bar-time end is for minute bars; these are {interval} bars"]
+            )
+        return interval, shift, aligned
 
+    def write(self, bars, summary: Summary, *, interval, shift, checked) -> Result:
+        """Write the good rows of `bars` and count what happened. `checked`: every row but
+        the skipped ones is known to be good."""
+        opts = self.opts
+        result = Result(
+            file=self.name,
+            format=self.layout.format,
+            encoding=self.encoding,
+            interval=interval or ", ".join(sorted({s.interval for s in summary.series})),
+            rows=summary.rows,
+            skipped=summary.skipped,
+            repaired=summary.repaired,
+        )
+        if summary.repaired:
+            result.repaired_lines = self._lines(bars, sql.SQL("ok AND repaired"))
+        good = staging.good_rows(
+            bars, interval=interval, shift=shift, load_id=self.load_id, checked=checked
+        )
+        if opts.on_conflict == "error":
+            self._refuse_stored(good)
+        move = dt.timedelta(minutes=shift)
+        ranges = [
+            (s.symbol, interval or s.interval, s.first - move, s.last - move)
+            for s in summary.series
+        ]
+        result.compressed_chunks = self._allow_decompression(ranges)
+        result.write = "merge" if ranges and self._overlap(ranges) else "insert"
+        if result.write == "insert":
+            try:
+                with transaction.atomic():
+                    self.execute(staging.insert(good))
+                result.series = [
+                    Series(*r, inserted=s.bars) for r, s in zip(ranges, summary.series, strict=True)
+                ]
+            except DatabaseError as e:
+                # Another loader wrote some of these bars meanwhile, or the file repeats a
+                # bar (which the merge reports): merge instead.
+                if not isinstance(e.__cause__, (UniqueViolation, DeadlockDetected)):
+                    raise
+                result.write = "merge"
+        if result.write == "merge":
+            keep_phantoms = opts.on_conflict == "update" and not opts.replace_phantoms
+            if keep_phantoms:
+                ((result.phantoms, lines),) = self.fetch(staging.phantoms(good, MAX_LINES_SHOWN))
+                result.phantom_lines = lines or []
+            rows = self.fetch(
+                staging.merge(good, on_conflict=opts.on_conflict, keep_phantoms=keep_phantoms)
+            )
+            result.series = [Series(*row) for row in rows]
+        result.inserted = sum(s.inserted for s in result.series)
+        result.updated = sum(s.updated for s in result.series)
+        result.unchanged = summary.bars - result.inserted - result.updated - result.phantoms
+        symbols = {s.symbol for s in result.series}
+        known = StockMetadata.objects.filter(symbol__in=symbols).values_list("symbol", flat=True)
+        result.without_metadata = sorted(symbols - set(known))
+        return result
 
-def _attempt(step):
-    """Run `step` in a savepoint; False (and nothing written) if it raised _Fallback or
-    the database refused it."""
-    try:
-        with transaction.atomic():
-            step()
-        return True
-    except (_Fallback, DataError, IntegrityError):
-        return False
-    except (OperationalError, ProgrammingError) as e:
-        # A bar given twice to DO UPDATE, or a deadlock between direct COPYs of two
-        # loaders: the next way in reports the one and avoids the other.
-        if isinstance(e.__cause__, (CardinalityViolation, DeadlockDetected)):
-            return False
-        raise
+    def _allow_decompression(self, ranges) -> int:
+        """A write into compressed chunks decompresses what it touches, and a TimescaleDB
+        server refuses DML that decompresses more than
+        timescaledb.max_tuples_decompressed_per_dml_transaction tuples (100,000 by default).
+        Backfills are what the loader is for: it lifts the limit for its own transaction
+        only, and counts the compressed chunks it writes into, which the compression policy
+        compresses again."""
+        chunks = timescale.compressed_chunks_holding(connection, [r[2:] for r in ranges])
+        if chunks:
+            self.execute(
+                sql.SQL("SELECT set_config({}, '0', true)").format(sql.Literal(DECOMPRESSION_LIMIT))
+            )
+        return chunks
 
+    def _lines(self, bars, condition) -> list[int]:
+        rows = self.fetch(staging.lines_where(bars, condition, MAX_LINES_SHOWN))
+        return [line for (line,) in rows]
 
-def _merge(cursor, result, source_sql, source_with_line, opts, name, fmt):
-    if opts.on_conflict == "error":
-        cursor.execute(staging.conflicts(source_with_line, MAX_ERRORS_SHOWN))
-        clashes = cursor.fetchall()
+    def _overlap(self, ranges) -> bool:
+        symbols, ivs, firsts, lasts = map(list, zip(*ranges, strict=True))
+        ((overlap,),) = self.fetch(staging.overlaps(), [symbols, ivs, firsts, lasts])
+        return overlap
+
+    def _refuse_stored(self, good):
+        clashes = self.fetch(staging.conflicts(good, MAX_ERRORS_SHOWN))
         if clashes:
             raise LoadError(
                 [
-                    f"{name}:{line}: {fmt.date}: the bar of {symbol} {iv} at "
-                    f"{when.astimezone(ZoneInfo(opts.tz)):%Y-%m-%d %H:%M:%S%z} is already "
+                    f"{self.name}:{line}: {self.layout.name('date')}: the bar of {symbol} {iv} at "
+                    f"{when.astimezone(ZoneInfo(self.opts.tz)):%Y-%m-%d %H:%M:%S%z} is already "
                     "stored (--on-conflict error)"
                     for line, when, symbol, iv in clashes
                 ]
             )
-    cursor.execute(staging.merge(source_sql, opts.on_conflict))
-    result.inserted, result.updated = cursor.fetchone()
-    result.unchanged = (
-        result.rows - result.halted - result.rejected - result.inserted - result.updated
-    )
+
+    def copy_error(self, e: DatabaseError) -> LoadError:
+        """COPY's own errors (column count, encoding) as "file:line: message"."""
+        e = e.__cause__ or e
+        context = getattr(e.diag, "context", None) or ""
+        match = re.search(r"line (\d+)", context)
+        where = self.name
+        if match:
+            where += f":{self.head.first_line + int(match.group(1)) - 1}"
+        message = e.diag.message_primary or str(e).splitlines()[0]
+        if "invalid byte sequence" in message or "has no equivalent" in message:
+            message += "; pass --encoding (utf-8, utf-8-sig or cp949)"
+        return LoadError([f"{where}: {message}"])
 
 
-def load_file(path: str, opts: Options, progress=None) -> Result:
-    """Load one file inside the caller's transaction. Raises LoadError, writing nothing.
-    `progress(name, bytes read, total bytes or None)` is called as COPY reads the file."""
-    source = _Source(path)
-    name = source.name
-    if progress:
-        plain = path != "-" and not path.endswith(".gz") and Path(path).is_file()
-        total = Path(path).stat().st_size if plain else None
-        progress = functools.partial(progress, name, total=total)
+# --- the ways in, fastest first -----------------------------------------------------------
+
+
+def typed_way(load: FileLoad) -> Result:
+    """COPY into typed columns, count and check the rows with one query, write them. A
+    value COPY cannot read, a date form PostgreSQL might read otherwise than the text way,
+    a row that breaks a rule or a constraint, a repeated bar: the file goes the text way,
+    which names them."""
+    stage, opts = load.stage, load.opts
+    load.execute(*stage.create(typed=True))
+    admit = stage.admit(dates_are_korean=ZoneInfo(opts.tz) == KST)
     try:
-        with source.open() as stream:
-            header_bytes, sample = _read_head(stream, name)
-        encoding = _encoding(header_bytes, sample, opts.encoding, name)
-        header = _header(header_bytes, encoding, name)
-        try:
-            fmt = detect(header, opts.format)
-        except FormatError as e:
-            raise LoadError([f"{name}:1: {e}"]) from e
-        symbol, interval = _symbol_and_interval(fmt, name, opts)
-        result = Result(file=name, format=fmt.name, encoding=encoding)
-        stage = staging.Staging(
-            header=header,
-            fmt=fmt,
-            symbol=symbol,
-            interval=interval,
-            tz=opts.tz,
-            n=next(_counter),
-        )
-        with connection.cursor() as cursor:
-            try:
-                _load_fast(cursor, result, stage, source, encoding, opts, progress) or _load_text(
-                    cursor, result, stage, source, encoding, opts, progress, path
-                )
-            finally:
-                if not connection.needs_rollback:
-                    for sql in stage.drop():
-                        cursor.execute(sql)
-    finally:
-        source.close()
+        with load.naive_times_in_tz():
+            reader = load.copy(stage.copy(load.encoding), admit)
+    except DataError as e:
+        raise NotThisWay from e
+    if reader.refused_at:
+        raise NotThisWay
+    load.execute(stage.analyze())
+    known = load.interval is not None or load.layout.has("interval")
+    bars = stage.typed_bars(interval_known=known)
+    summary = load.summarize(bars)
+    if summary.bad:
+        raise NotThisWay
+    interval, shift, aligned = load.resolve_interval(bars, summary)
+    if not aligned:
+        raise NotThisWay
+    # With DO UPDATE, PostgreSQL itself refuses a bar given twice (cardinality violation),
+    # at no cost; the other modes must look.
+    good = staging.good_rows(bars, interval=interval, shift=0)
+    if opts.on_conflict != "update" and load.fetch(staging.has_repeats(good)):
+        raise NotThisWay
+    try:
+        with transaction.atomic():
+            result = load.write(bars, summary, interval=interval, shift=shift, checked=True)
+    except (IntegrityError, DataError) as e:
+        # A row market_data's constraints refuse, a price too large for it: the text way
+        # names each.
+        raise NotThisWay from e
+    except DatabaseError as e:
+        # A bar given twice to DO UPDATE: the text way names both lines.
+        if isinstance(e.__cause__, CardinalityViolation):
+            raise NotThisWay from e
+        raise
+    result.way = "typed"
     return result
 
 
-def _load_fast(cursor, result, stage, source, encoding, opts, progress) -> bool:
-    """The direct, then the typed way in; False when the file needs the text way."""
-    if sorted(stage.header) == sorted(staging.CANONICAL):
-
-        def direct():
-            with _zone(cursor, opts.tz):
-                result.rows = _copy(
-                    cursor,
-                    staging.copy_direct(stage.header, encoding),
-                    source,
-                    progress,
-                    stage.admit(),
-                )
-            result.inserted = result.rows
-
-        if _attempt(direct):
-            return True
-
-    def typed():
-        for sql in stage.create(typed=True):
-            cursor.execute(sql)
-        with _zone(cursor, opts.tz):
-            _copy(cursor, stage.copy(encoding), source, progress, stage.admit())
-        cursor.execute(stage.typed_counts())
-        result.rows, result.halted, bad = cursor.fetchone()
-        if bad:
-            raise _Fallback
-        if opts.on_conflict != "update":
-            # With DO UPDATE, PostgreSQL itself refuses a bar given twice (cardinality
-            # violation), at no cost; the other modes must look.
-            cursor.execute(staging.has_repeats(stage.typed_good()))
-            if cursor.fetchone():
-                raise _Fallback
-        _merge(
-            cursor,
-            result,
-            stage.typed_good(),
-            stage.typed_good(with_line=True),
-            opts,
-            source.name,
-            stage.fmt,
-        )
-
-    return _attempt(typed)
-
-
-def _load_text(cursor, result, stage, source, encoding, opts, progress, path):
-    """The text way in: every row parsed and checked in SQL, with its error."""
-    name = source.name
-    for sql in stage.create(typed=False):
-        cursor.execute(sql)
+def text_way(load: FileLoad) -> Result:
+    """COPY into text columns, parse every value in SQL and name every bad row."""
+    stage, opts = load.stage, load.opts
+    load.execute(*stage.create(typed=False))
     try:
         with transaction.atomic():
-            _copy(cursor, stage.copy(encoding), source, progress)
+            load.copy(stage.copy(load.encoding))
     except DatabaseError as e:
-        raise _copy_error(e, name) from e
-    cursor.execute(stage.parse())
-    cursor.execute(stage.parsed_counts())
-    result.rows, result.halted, bad = cursor.fetchone()
-    cursor.execute(staging.has_repeats(stage.parsed_good()))
-    if cursor.fetchone():
-        cursor.execute(stage.mark_repeats())
-        bad += cursor.rowcount
-    if bad:
-        cursor.execute(stage.errors(MAX_ERRORS_SHOWN))
+        raise load.copy_error(e) from e
+    load.execute(stage.parse(), stage.mark_repeats(), stage.analyze_parsed())
+    bars = stage.text_bars()
+    summary = load.summarize(bars)
+    interval, shift, aligned = load.resolve_interval(bars, summary)
+    if not aligned:
+        load.execute(stage.mark_misaligned(interval))
+        summary = load.summarize(bars)
+    rejects = None
+    if summary.bad:
         errors = [
-            f"{name}:{line}: {column}: {message}" for line, column, message in cursor.fetchall()
+            f"{load.name}:{line}: {column}: {message}"
+            for line, column, message in load.fetch(stage.errors(MAX_ERRORS_SHOWN))
         ]
         if not opts.skip_invalid:
-            raise LoadError(errors, total=bad)
-        result.rejected, result.errors = bad, errors
-        result.rejects_path = _write_rejects(cursor, stage, path)
-    _merge(
-        cursor,
-        result,
-        stage.parsed_good(),
-        stage.parsed_good(with_line=True),
-        opts,
-        name,
-        stage.fmt,
-    )
+            raise LoadError(errors, total=summary.bad)
+        rejects = (errors, _write_rejects(load, stage))
+    result = load.write(bars, summary, interval=interval, shift=shift, checked=False)
+    result.way = "text"
+    if rejects:
+        result.rejected = summary.bad
+        result.errors, result.rejects_path = rejects
+    return result
 
 
-def _write_rejects(cursor, stage, path) -> Path:
-    target = Path("stdin.rejects.csv" if path == "-" else f"{path}.rejects.csv")
+WAYS = (typed_way, text_way)
+
+
+def _write_rejects(load: FileLoad, stage) -> Path:
+    target = rejects_path(load.source.path, load.opts.rejects_dir)
     try:
         with target.open("w", encoding="utf-8", newline="") as out, connection.wrap_database_errors:
-            cursor.copy_expert(stage.rejects(), out)
+            load.cursor.copy_expert(load.sql(stage.rejects()), out)
     except OSError as e:
         raise LoadError([f"{target}: cannot write the rejected rows: {e.strerror}"]) from e
     return target
 
 
+# --- the head of a file ---------------------------------------------------------------------
+
+
+def _skip(stream, offset: int) -> None:
+    if stream.seekable():
+        stream.seek(offset)
+    else:
+        while offset:
+            offset -= len(stream.read(min(offset, CHUNK)))
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _encoding(start: bytes, asked: str, name: str) -> str:
+    if asked != "auto":
+        return asked
+    try:
+        return encodings.guess(start)
+    except encodings.EncodingUnknown as e:
+        raise LoadError([f"{name}: {e}"]) from e
+
+
+def _header(raw: bytes, encoding: str, name: str, line: int) -> list[str]:
+    try:
+        text = raw.decode(encoding)
+        return next(csv.reader([text]))
+    except UnicodeDecodeError as e:
+        raise LoadError([f"{name}:{line}: the header is not {encoding}: {e.reason}"]) from e
+    except csv.Error as e:
+        raise LoadError([f"{name}:{line}: the header is not CSV: {e}"]) from e
+
+
+def _columns_layout(opts: Options) -> formats.Layout | None:
+    if opts.columns is None:
+        return None
+    try:
+        return formats.from_columns(opts.columns)
+    except formats.FormatError as e:
+        raise LoadError([str(e)]) from e
+
+
+def _symbol_and_interval(layout, name: str, opts: Options) -> tuple[str | None, str | None]:
+    """The symbol and interval of every bar, where the file has no column for them."""
+    named_symbol, named_interval = formats.from_file_name(Path(name).name)
+    symbol = _symbol_option(opts.symbol) or named_symbol
+    interval = opts.interval or named_interval
+    problems = []
+    if layout.has("symbol"):
+        if opts.symbol:
+            problems.append(
+                f"{name}: --symbol {opts.symbol}: the file has its own symbol column "
+                f"({layout.name('symbol')})"
+            )
+        symbol = None
+    elif symbol is None:
+        problems.append(
+            f"{name}: no symbol: the file has no symbol column; pass --symbol or name the "
+            "file like 005930.csv"
+        )
+    if layout.has("interval"):
+        if opts.interval:
+            problems.append(
+                f"{name}: --interval {opts.interval}: the file has its own interval column "
+                f"({layout.name('interval')})"
+            )
+        interval = None
+    if problems:
+        raise LoadError(problems)
+    return symbol, interval
+
+
+def _symbol_option(value: str | None) -> str | None:
+    if value is None or is_symbol(value):
+        return value
+    return index_code(value)
+
+
 def check_options(opts: Options) -> None:
     problems = []
-    if opts.symbol and not is_symbol(opts.symbol):
-        problems.append(f"--symbol {opts.symbol}: not a KRX code (six characters, such as 005930)")
+    if opts.symbol and not _symbol_option(opts.symbol):
+        problems.append(
+            f"--symbol {opts.symbol}: not a KRX code (six characters, such as 005930) or an "
+            "index (1001 or KOSPI, 1028 or KOSPI 200, 2001 or KOSDAQ, 2203 or KOSDAQ 150)"
+        )
     if opts.interval and opts.interval not in Interval.values:
         problems.append(f"--interval {opts.interval}: not one of {', '.join(Interval.values)}")
+    if opts.bar_time not in (None, *BAR_TIMES):
+        problems.append(f"--bar-time {opts.bar_time}: not start or end")
     try:
         ZoneInfo(opts.tz)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"--tz {opts.tz}: not a time zone name such as Asia/Seoul")
+    _columns_layout(opts)
     if problems:
         raise LoadError(problems)
 
 
-def load(paths, opts: Options, progress=None) -> list[Result]:
+def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="") -> Result:
+    """Load one file inside the caller's transaction and record the load. Raises LoadError,
+    writing nothing. `progress(name, bytes read, total=bytes or None)` is called as COPY
+    reads the file; `user` (a staff user) or `os_user` ran it."""
+    started, clock = timezone.now(), time.monotonic()
+    source = Source(path)
+    try:
+        file_load = FileLoad(source, opts, progress)
+        record = load_history.begin(
+            source=source,
+            layout_format=file_load.layout.format,
+            encoding=file_load.encoding,
+            opts=opts,
+            user=user,
+            os_user=os_user,
+            started=started,
+        )
+        file_load.load_id = record.pk
+        result = file_load.run()
+        load_history.finish(record, result, seconds=time.monotonic() - clock)
+        result.load_id = record.pk
+        return result
+    finally:
+        source.close()
+
+
+def load(paths, opts: Options, *, progress=None, user=None, os_user="") -> list[Result]:
     """Load every file: all in one transaction, or each file in its own with skip_invalid.
     A dry run does the same work and rolls it back."""
     check_options(opts)
+    run = functools.partial(load_file, opts=opts, progress=progress, user=user, os_user=os_user)
     results = []
     if opts.skip_invalid and not opts.dry_run:
         for path in paths:
             with transaction.atomic():
-                results.append(load_file(path, opts, progress))
+                results.append(run(path))
         return results
     with transaction.atomic():
         for path in paths:
-            results.append(load_file(path, opts, progress))
+            results.append(run(path))
         if opts.dry_run:
             transaction.set_rollback(True)
     return results

@@ -1,350 +1,729 @@
-"""The SQL of the loader: staging tables, parsing and validation, the merge.
+"""The SQL of the loader: a staging table per file, its checks and counts, and the writes.
 
-Three ways in, fastest first (marketdata/loading.py picks):
-- direct: COPY straight into market_data. Only for canonical files; any bad value, broken
-  rule or existing bar fails it, and the loader falls back.
-- typed: COPY into a staging table whose columns have the target types, a set-based check
-  that every row is valid, and the merge. Any bad value or broken rule falls back.
-- text: COPY into text columns, then one SQL pass parses every value and gives every
-  invalid row its first error, naming the column and the value as the file has them.
+Two ways in (marketdata/loading.py tries them in this order):
+- typed: COPY into a temporary table whose value columns have their target types; one
+  set-based query checks and counts every row. Any row it cannot vouch for, and the file
+  goes the text way.
+- text: COPY into text columns; one SQL pass parses every value and gives each bad row its
+  first error, naming the column and the value as the file has them.
+Both hand `bars()` to the same write: a plain INSERT when none of the file's series overlap
+stored bars, else INSERT ... ON CONFLICT in key order, so that loaders never deadlock.
+
+A "bars" relation has the columns line, time, symbol, iv, open, high, low, close, volume
+and the flags skipped (a day without trading: open, high, low and volume 0), repaired
+(high or low widened by --repair-high-low) and ok (every rule holds).
 """
 
-import re
+from psycopg2 import sql
 
-from marketdata.formats import Format
+from marketdata.errors import SHOWN_CHARS
+from marketdata.formats import PRICES, VALUES, Layout
+from marketdata.intervals import DAILY, MINUTES
 from marketdata.models import Interval
-from marketdata.symbols import SYMBOL_PATTERN
+from marketdata.symbols import BAR_SYMBOL_PATTERN, INDEX_PATTERN
+from marketdata.ticks import tick_size_sql
 
+KST = sql.Literal("Asia/Seoul")
+MARKET_DATA = sql.Identifier("market_data")
+KEY = sql.SQL("time, symbol, interval_type")
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-WHOLE = r"^\+?[0-9]{1,18}(\.0*)?$"
-# After 20240102 and 2024.01.02 have become 2024-01-02.
+# After 20240102, 2024.01.02 and 2024/01/02 have become 2024-01-02.
 TIMESTAMP = (
     r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}"
     r"([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
 )
 HAS_ZONE = r"[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 HHMMSS = r"^([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$"
-MAX_PRICE = "9999999999.99"
-PRICES = ("open", "high", "low", "close")
-VALUES = (*PRICES, "volume")
-CANONICAL = ("time", "symbol", "interval_type", *VALUES)
-# What the fast ways let PostgreSQL's own timestamp input read: the forms on which it agrees
-# with the text way (no words such as 'yesterday', no hour 24). Anything else falls back.
-FAST_DATE = rb"[0-9]{4}(?:-[0-9]{2}-[0-9]{2}|[0-9]{4})"
-FAST_TIME = (
-    rb"(?:[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
-    rb"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
-)
+MAX_PRICE = sql.SQL("9999999999.99")  # numeric(12,2)
+MAX_VOLUME = sql.SQL("9223372036854775807")  # bigint
 PG_ENCODING = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp949": "UHC"}
-INTERVALS = "ARRAY[" + ", ".join(f"'{i}'" for i in Interval.values) + "]"
+
+# What the typed way lets PostgreSQL's own date/time input read: the forms on which it
+# agrees with the text way (no 'yesterday', no hour 24, no month-first dates).
+FAST_DATE = rb"[0-9]{4}(?:-[0-9]{2}-[0-9]{2}|/[0-9]{2}/[0-9]{2}|[0-9]{4})"
+FAST_TIME = (
+    rb"[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+    rb"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
 
 
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def literal_array(values) -> sql.Composed:
+    return sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, values)))
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+INTERVALS = literal_array(Interval.values)
 
 
-def copy_options(encoding: str) -> str:
-    return f"WITH (FORMAT csv, ENCODING '{PG_ENCODING[encoding]}')"
+def shown(expression: sql.Composable) -> sql.Composed:
+    """A text value as an error message quotes it: cut to SHOWN_CHARS characters."""
+    cut = sql.Literal(SHOWN_CHARS - 3)
+    return sql.SQL(
+        "CASE WHEN length({e}) > {limit} THEN left({e}, {cut}) || '...' ELSE {e} END"
+    ).format(e=expression, limit=sql.Literal(SHOWN_CHARS), cut=cut)
 
 
-def copy_direct(header, encoding) -> str:
-    return f"COPY market_data ({', '.join(header)}) FROM STDIN {copy_options(encoding)}"
-
-
-def merge(source: str, on_conflict: str) -> str:
-    """Merge `source` (a SELECT of time, symbol, interval, OHLCV) into market_data; the
-    statement returns (inserted, updated)."""
-    insert = (
-        "INSERT INTO market_data (time, symbol, interval_type, open, high, low, close, volume) "
-        f"SELECT * FROM ({source}) s "
-        # Key order: two loaders on overlapping data lock rows in the same order.
-        "ORDER BY 1, 2, 3 "
-    )
-    if on_conflict == "update":
-        current = ", ".join(f"market_data.{v}" for v in VALUES)
-        incoming = ", ".join(f"EXCLUDED.{v}" for v in VALUES)
-        insert += (
-            "ON CONFLICT (time, symbol, interval_type) DO UPDATE SET "
-            + ", ".join(f"{v} = EXCLUDED.{v}" for v in VALUES)
-            + f" WHERE ({current}) IS DISTINCT FROM ({incoming})"
-        )
-    elif on_conflict == "skip":
-        insert += "ON CONFLICT (time, symbol, interval_type) DO NOTHING"
-    # xmax is 0 on a freshly inserted row and set on one updated by ON CONFLICT.
-    return (
-        f"WITH merged AS ({insert} RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-        "FROM merged"
+def minute_of_day(time: sql.Composable) -> sql.Composed:
+    return sql.SQL("(extract(epoch FROM ({t} AT TIME ZONE {kst})::time) / 60)").format(
+        t=time, kst=KST
     )
 
 
-def conflicts(source: str, limit: int) -> str:
-    """Rows of `source` (with a `line` column) whose bar is already stored."""
-    return (
-        f"SELECT s.line, s.time, s.symbol, s.iv FROM ({source}) s JOIN market_data m "
-        "ON m.time = s.time AND m.symbol = s.symbol AND m.interval_type = s.iv "
-        f"ORDER BY s.line LIMIT {limit}"
+def on_grid(time: sql.Composable, seconds: sql.Composable) -> sql.Composed:
+    """Whether `time` is a whole multiple of `seconds` from the epoch. For grids that divide
+    an hour this is the grid counted from 00:00 KST, Korea being a whole number of hours
+    from UTC; cheaper than going through the zone."""
+    return sql.SQL("date_part('epoch', {t}) / {s} = floor(date_part('epoch', {t}) / {s})").format(
+        t=time, s=seconds
     )
 
 
-def has_repeats(source: str) -> str:
-    return f"SELECT 1 FROM ({source}) s GROUP BY time, symbol, iv HAVING count(*) > 1 LIMIT 1"
+def aligned(time: sql.Composable, interval: str | sql.Composable) -> sql.Composed:
+    """Whether `time` can start a bar of `interval`: 00:00 KST for a day, week or month (the
+    zone's rules, summer time of 1987-88 included); a whole minute on the interval's grid,
+    counted from 00:00 KST, for minute bars."""
+    midnight = sql.SQL("({t} AT TIME ZONE {kst})::time = '00:00'").format(t=time, kst=KST)
+    if isinstance(interval, str):
+        if interval in DAILY:
+            return midnight
+        return on_grid(time, sql.Literal(60 * MINUTES[interval]))
+    seconds = sql.SQL("CASE {iv} {whens} END").format(
+        iv=interval,
+        whens=sql.SQL(" ").join(
+            sql.SQL("WHEN {} THEN {}").format(sql.Literal(iv), sql.Literal(60 * n))
+            for iv, n in MINUTES.items()
+        ),
+    )
+    return sql.SQL("CASE WHEN {iv} = ANY({daily}) THEN {midnight} ELSE {grid} END").format(
+        iv=interval, daily=literal_array(DAILY), midnight=midnight, grid=on_grid(time, seconds)
+    )
 
 
-class Staging:
-    """Staging SQL for one file of format `fmt` with columns `header`."""
+def alignment_rule(interval: sql.Composable) -> sql.Composed:
+    """The rule `aligned` checks, in words, for an error message."""
+    return sql.SQL(
+        "CASE WHEN {iv} = ANY({daily}) THEN 'its bars are stamped 00:00 KST, the session date' "
+        "WHEN {iv} = '1m' THEN 'its bars start on whole minutes' "
+        "ELSE 'its bars start on whole minutes divisible by ' "
+        "|| substring({iv} FROM '^[0-9]+') || ', from 00:00 KST' END"
+    ).format(iv=interval, daily=literal_array(DAILY))
 
-    def __init__(self, *, header: list[str], fmt: Format, symbol, interval, tz: str, n: int):
-        self.header = header
-        self.fmt = fmt
+
+def copy_options(encoding: str) -> sql.Composed:
+    return sql.SQL("WITH (FORMAT csv, ENCODING {})").format(sql.Literal(PG_ENCODING[encoding]))
+
+
+class Stage:
+    """The staging SQL of one file: `layout` says where each role is; `symbol` and
+    `interval` are the constants of a file without a symbol or an interval column
+    (`interval` None while it is not known yet); naive times are in `tz`."""
+
+    def __init__(
+        self,
+        *,
+        layout: Layout,
+        symbol: str | None,
+        interval: str | None,
+        tz: str,
+        repair: bool,
+        first_line: int,
+        n: int,
+    ):
+        self.layout = layout
         self.symbol = symbol
         self.interval = interval
-        self.tz = tz
-        self.stage = f"qb_load_stage_{n}"
-        self.parsed = f"qb_load_parsed_{n}"
-        self.seq = f"qb_load_line_{n}"
-        self.position = {c: i for i, c in reversed(list(enumerate(header)))}
+        self.tz = sql.Literal(tz)
+        self.repair = repair
+        self.first_line = first_line
+        self.table = sql.Identifier(f"qb_load_stage_{n}")
+        self.parsed = sql.Identifier(f"qb_load_parsed_{n}")
+        self.lines = sql.Identifier(f"qb_load_line_{n}")
 
-    def admit(self) -> re.Pattern:
-        """Whole lines whose date column has a form the fast ways may hand to PostgreSQL."""
-        date = FAST_DATE if self.fmt.hour else FAST_DATE + FAST_TIME
-        before = rb"(?:[^,\n]*,)" + b"{%d}" % self.position[self.fmt.date]
-        return re.compile(rb"(?:" + before + date + rb"(?:,[^\n]*)?\n)*")
+    def _c(self, role: str) -> sql.Identifier:
+        return sql.Identifier(f"c{self.layout.position[role]}")
 
-    def _c(self, column: str) -> str:
-        return f"c{self.position[column]}"
+    @staticmethod
+    def _constant(value: str | None) -> sql.Composed:
+        return sql.SQL("{}::text").format(sql.Literal(value))
 
-    def _constant_or_column(self, column, value) -> str:
-        return f"btrim({self._c(column)})" if column else literal(value)
+    def _column_or_constant(self, role: str, constant: str | None) -> sql.Composable:
+        return self._c(role) if self.layout.has(role) else self._constant(constant)
 
-    def drop(self) -> list[str]:
+    def _trimmed_or_constant(self, role: str, constant: str | None) -> sql.Composable:
+        if self.layout.has(role):
+            return sql.SQL("btrim({})").format(self._c(role))
+        return self._constant(constant)
+
+    def _iv(self) -> sql.Composable:
+        return self._trimmed_or_constant("interval", self.interval)
+
+    def _column(self, role: str) -> sql.Literal:
+        """The name of `role`'s column, for messages."""
+        if role == "symbol" and not self.layout.has("symbol"):
+            return sql.Literal("--symbol")
+        if role == "interval" and not self.layout.has("interval"):
+            return sql.Literal("--interval")
+        return sql.Literal(self.layout.name(role))
+
+    # --- the staging table ------------------------------------------------------------
+
+    def analyze(self) -> sql.Composed:
+        """Statistics for the planner: without them it sorts a million rows on disk to
+        group them by series, where a hash of a few hundred groups would do."""
+        return sql.SQL("ANALYZE {}").format(self.table)
+
+    def analyze_parsed(self) -> sql.Composed:
+        return sql.SQL("ANALYZE {}").format(self.parsed)
+
+    def drop(self) -> list[sql.Composed]:
         return [
-            f"DROP TABLE IF EXISTS {self.stage}, {self.parsed}",
-            f"DROP SEQUENCE IF EXISTS {self.seq}",
+            sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.parsed),
+            sql.SQL("DROP SEQUENCE IF EXISTS {}").format(self.lines),
         ]
 
-    def create(self, typed: bool) -> list[str]:
+    def create(self, *, typed: bool) -> list[sql.Composed]:
         types = {}
         if typed:
-            fmt = self.fmt
-            types = {self.position[fmt.columns[r]]: "numeric" for r in PRICES}
-            types[self.position[fmt.columns["volume"]]] = "bigint"
-            types[self.position[fmt.date]] = "date" if fmt.hour else "timestamptz"
-        cols = ", ".join(f"c{i} {types.get(i, 'text')}" for i in range(len(self.header)))
+            position = self.layout.position
+            types = {position[r]: "numeric" for r in VALUES}
+            types[position["date"]] = "date" if self.layout.has("hour") else "timestamptz"
+        columns = sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(f"c{i}"), sql.SQL(types.get(i, "text")))
+            for i in range(len(self.layout.names))
+        )
         return [
             *self.drop(),
-            f"CREATE TEMP SEQUENCE {self.seq}",
-            # The header is line 1, so the first row is line 2.
-            f"CREATE TEMP TABLE {self.stage} "
-            f"(line bigint DEFAULT nextval('{self.seq}') + 1, {cols})",
+            sql.SQL("CREATE TEMP SEQUENCE {}").format(self.lines),
+            sql.SQL(
+                "CREATE TEMP TABLE {table} (line bigint DEFAULT nextval({seq}) + {before}, {cols})"
+            ).format(
+                table=self.table,
+                seq=sql.Literal(self.lines.string),
+                before=sql.Literal(self.first_line - 1),
+                cols=columns,
+            ),
         ]
 
-    def copy(self, encoding: str) -> str:
-        cols = ", ".join(f"c{i}" for i in range(len(self.header)))
-        return f"COPY {self.stage} ({cols}) FROM STDIN {copy_options(encoding)}"
+    def copy(self, encoding: str) -> sql.Composed:
+        columns = sql.SQL(", ").join(sql.Identifier(f"c{i}") for i in range(len(self.layout.names)))
+        return sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+            self.table, columns, copy_options(encoding)
+        )
 
-    # --- typed staging -------------------------------------------------------------
+    def admit(self, *, dates_are_korean: bool) -> bytes:
+        """Lines whose date column has a form the typed way may hand to PostgreSQL. Dates
+        without a time are session dates in Korea: only when naive times are Korea time too
+        does the typed way read them (the text way tells the two apart)."""
+        position = self.layout.position["date"]
+        if self.layout.has("hour"):
+            date = FAST_DATE
+        elif dates_are_korean:
+            date = FAST_DATE + b"(?:" + FAST_TIME + b")?"
+        else:
+            date = FAST_DATE + FAST_TIME
+        before = rb"(?:[^,\n]*,)" + b"{%d}" % position
+        return rb"(?:" + before + date + rb"(?:,[^\n]*)?\r?\n)*"
 
-    def typed_rows(self) -> str:
-        """Rows of the typed stage as (line, time, symbol, iv, OHLCV, halted, valid)."""
-        fmt = self.fmt
-        c = {r: self._c(col) for r, col in fmt.columns.items()}
-        time = self._c(fmt.date)
-        if fmt.hour:
-            hour = f"btrim({self._c(fmt.hour)})"
-            time = (
-                f"CASE WHEN {hour} ~ '{HHMMSS}' THEN ({time} + ({hour})::time) "
-                f"AT TIME ZONE {literal(self.tz)} END"
+    # --- typed staging ------------------------------------------------------------------
+
+    def typed_bars(self, interval_known: bool) -> sql.Composed:
+        """The typed rows as bars, checked for what market_data's constraints do not cover:
+        whole volumes and, once the interval is known, times that can start its bars.
+        Prices and their order are left to the constraints, which the write checks anyway
+        (a row they refuse sends the file the text way); symbols and intervals are checked
+        once per series (FileLoad.summarize), not once per row."""
+        c = {r: self._c(r) for r in VALUES}
+        time = self._c("date")
+        if self.layout.has("hour"):
+            hour = sql.SQL("btrim({})").format(self._c("hour"))
+            time = sql.SQL(
+                "CASE WHEN {hour} ~ {hhmmss} THEN ({date} + ({hour})::time) AT TIME ZONE {tz} END"
+            ).format(hour=hour, hhmmss=sql.Literal(HHMMSS), date=time, tz=self.tz)
+        raw = sql.SQL(
+            "SELECT line, {time} AS time, {symbol} AS symbol, {iv} AS iv, "
+            "{o} AS open, {h} AS high, {l} AS low, {c} AS close, {v} AS volume FROM {table}"
+        ).format(
+            time=time,
+            symbol=self._column_or_constant("symbol", self.symbol),
+            iv=self._column_or_constant("interval", self.interval),
+            o=c["open"],
+            h=c["high"],
+            l=c["low"],
+            c=c["close"],
+            v=c["volume"],
+            table=self.table,
+        )
+        rules = [sql.SQL("volume = trunc(volume)")]
+        if interval_known:
+            iv = self.interval if self.interval is not None else sql.SQL("iv")
+            rules.append(aligned(sql.SQL("time"), iv))
+        return self._with_flags(raw, sql.SQL(" AND ").join(rules))
+
+    def _with_flags(self, raw: sql.Composable, rules: sql.Composable) -> sql.Composed:
+        """`raw` rows with skipped, repaired (high and low as repaired) and ok. OFFSET 0 keeps
+        the planner from copying the flags into every aggregate that reads them: each row
+        is checked once."""
+        return sql.SQL(
+            "SELECT *, coalesce(NOT skipped AND {rules}, false) AS ok FROM ("
+            "SELECT line, time, symbol, iv, open, fixed_high AS high, fixed_low AS low, close, "
+            "volume, skipped, repaired FROM (SELECT r.*, {flags} FROM ({raw}) r) f OFFSET 0) b "
+            "OFFSET 0"
+        ).format(rules=rules, flags=self._flags(), raw=raw)
+
+    def _flags(self) -> sql.Composed:
+        """Columns computed from open, high, low, close, volume and symbol: skipped (a day
+        without trading), repaired, and the high and low to keep."""
+        skipped = sql.SQL(
+            "coalesce(open = 0 AND high = 0 AND low = 0 AND volume = 0, false) AS skipped"
+        )
+        if not self.repair:
+            return sql.SQL("{}, false AS repaired, high AS fixed_high, low AS fixed_low").format(
+                skipped
             )
-        symbol = self._constant_or_column(fmt.symbol, self.symbol)
-        iv = self._constant_or_column(fmt.interval, self.interval)
-        halted = f"({c['open']} = 0 AND {c['high']} = 0 AND {c['low']} = 0 AND {c['volume']} = 0)"
-        valid = " AND ".join(
-            [
-                "time IS NOT NULL",
-                f"symbol ~ '{SYMBOL_PATTERN}'",
-                f"iv = ANY({INTERVALS})",
-                *(f"{r} > 0 AND {r} <= {MAX_PRICE}" for r in PRICES),
-                "high >= low AND high >= open AND high >= close",
-                "low <= open AND low <= close",
-                "volume >= 0",
-            ]
-        )
-        rows = (
-            f"SELECT line, {time} AS time, {symbol} AS symbol, {iv} AS iv, "
-            + ", ".join(f"{c[r]} AS {r}" for r in VALUES)
-            + f", coalesce({halted}, false) AS halted FROM {self.stage}"
-        )
-        return f"SELECT r.*, coalesce({valid}, false) AS valid FROM ({rows}) r"
+        fix = sql.SQL("coalesce({}, false)").format(self._fixable())
+        return sql.SQL(
+            "{skipped}, {fix} AS repaired, "
+            "CASE WHEN {fix} THEN greatest(high, open, close) ELSE high END AS fixed_high, "
+            "CASE WHEN {fix} THEN least(low, open, close) ELSE low END AS fixed_low"
+        ).format(skipped=skipped, fix=fix)
 
-    def typed_counts(self) -> str:
-        return (
-            "SELECT count(*), count(*) FILTER (WHERE halted), "
-            f"count(*) FILTER (WHERE NOT halted AND NOT valid) FROM ({self.typed_rows()}) t"
+    @staticmethod
+    def breach() -> sql.SQL:
+        """How far high falls below open or close, or low rises above them (> 0: broken)."""
+        return sql.SQL("greatest(greatest(open, close) - high, low - least(open, close))")
+
+    def _fixable(self) -> sql.Composed:
+        """A row --repair-high-low mends: high or low off by at most one tick, high >= low."""
+        return sql.SQL(
+            "{breach} > 0 AND high >= low AND {breach} <= "
+            "CASE WHEN symbol ~ {index} THEN 0.01 ELSE {tick} END"
+        ).format(
+            breach=self.breach(),
+            index=sql.Literal(INDEX_PATTERN),
+            tick=tick_size_sql(sql.SQL("close")),
         )
 
-    def typed_good(self, *, with_line=False) -> str:
-        """The rows to merge, once typed_counts() found no invalid row (not checked again)."""
-        line = "line, " if with_line else ""
-        return (
-            f"SELECT {line}time, symbol, iv, {', '.join(VALUES)} "
-            f"FROM ({self.typed_rows()}) t WHERE NOT halted"
-        )
+    # --- text staging -------------------------------------------------------------------
 
-    # --- text staging ------------------------------------------------------------------
-
-    def parse(self) -> str:
+    def parse(self) -> sql.Composed:
         """CREATE the parsed table: one row per line, typed, with its first error as
-        ARRAY[column, message] (NULL when the row is good or halted)."""
-        fmt = self.fmt
-        role = {r: f"btrim({self._c(col)})" for r, col in fmt.columns.items()}
-        col = {r: literal(name) for r, name in fmt.columns.items()}
-        date_col = literal(fmt.date)
-        date = f"btrim({self._c(fmt.date)})"
-        t = (
-            f"regexp_replace(regexp_replace({date}, '^([0-9]{{4}})([0-9]{{2}})([0-9]{{2}})', "
-            f"'\\1-\\2-\\3'), '^([0-9]{{4}})[./]([0-9]{{2}})[./]([0-9]{{2}})', '\\1-\\2-\\3')"
+        ARRAY[column, message] (NULL when the row is good or skipped)."""
+        # A date alone is a session date in Korea; a naive date-time is in --tz.
+        time = sql.SQL(
+            "CASE WHEN t_ok THEN CASE WHEN length(t) = 10 THEN t::timestamp AT TIME ZONE {kst} "
+            "WHEN t ~ {zone} THEN t::timestamptz ELSE t::timestamp AT TIME ZONE {tz} END END"
+        ).format(kst=KST, zone=sql.Literal(HAS_ZONE), tz=self.tz)
+        return sql.SQL(
+            "CREATE TEMP TABLE {parsed} AS "
+            "WITH raw AS MATERIALIZED ({raw}), checked AS MATERIALIZED ({checked}), "
+            "flagged AS (SELECT checked.*, {time} AS time, {flags} FROM checked) "
+            "SELECT line, time, symbol, iv, open, fixed_high AS high, fixed_low AS low, close, "
+            "volume, date_raw, skipped, repaired, {error} AS err FROM flagged"
+        ).format(
+            parsed=self.parsed,
+            raw=self._raw_text(),
+            checked=self._checked_text(),
+            time=time,
+            flags=self._flags(),
+            error=self._first_error(),
         )
-        hour = f"btrim({self._c(fmt.hour)})" if fmt.hour else "NULL::text"
-        if fmt.hour:
-            t = (
-                f"{t} || 'T' || substr({hour}, 1, 2) || ':' || substr({hour}, 3, 2) || ':' "
-                f"|| substr({hour}, 5, 2)"
-            )
-        symbol = self._constant_or_column(fmt.symbol, self.symbol)
-        iv = self._constant_or_column(fmt.interval, self.interval)
-        raw = ", ".join(
-            f"{role[r]} AS {r}_raw, replace(replace({role[r]}, ',', ''), ' ', '') AS {r}_txt"
+
+    def _raw_text(self) -> sql.Composed:
+        """Each line's values as text, trimmed; `t` is the date in ISO order."""
+        date = sql.SQL("btrim({})").format(self._c("date"))
+        t = sql.SQL(
+            r"regexp_replace(regexp_replace({d}, '^([0-9]{{4}})([0-9]{{2}})([0-9]{{2}})', "
+            r"'\1-\2-\3'), '^([0-9]{{4}})[./]([0-9]{{2}})[./]([0-9]{{2}})', '\1-\2-\3')"
+        ).format(d=date)
+        hour = sql.SQL("NULL::text")
+        if self.layout.has("hour"):
+            hour = sql.SQL("btrim({})").format(self._c("hour"))
+            t = sql.SQL(
+                "{t} || 'T' || substr({h}, 1, 2) || ':' || substr({h}, 3, 2) || ':' "
+                "|| substr({h}, 5, 2)"
+            ).format(t=t, h=hour)
+        values = sql.SQL(", ").join(
+            sql.SQL(
+                "btrim({c}) AS {raw}, replace(replace(btrim({c}), ',', ''), ' ', '') AS {txt}"
+            ).format(c=self._c(r), raw=sql.Identifier(f"{r}_raw"), txt=sql.Identifier(f"{r}_txt"))
             for r in VALUES
         )
-        prices = ", ".join(
-            f"CASE WHEN {r}_txt ~ '{NUMBER}' THEN {r}_txt::numeric END AS {r}" for r in PRICES
+        return sql.SQL(
+            "SELECT line, {date} AS date_raw, {hour} AS hour_raw, {t} AS t, {symbol} AS symbol, "
+            "{iv} AS iv, {values} FROM {table}"
+        ).format(
+            date=date,
+            hour=hour,
+            t=t,
+            symbol=self._trimmed_or_constant("symbol", self.symbol),
+            iv=self._iv(),
+            values=values,
+            table=self.table,
         )
 
-        def number_checks(r):
-            return (
-                f"WHEN {r}_raw IS NULL OR {r}_raw = '' THEN ARRAY[{col[r]}, 'missing value'] "
-                f"WHEN {r}_txt !~ '{NUMBER}' THEN ARRAY[{col[r]}, {r}_raw || ' is not a number'] "
+    def _checked_text(self) -> sql.Composed:
+        numbers = sql.SQL(", ").join(
+            sql.SQL("CASE WHEN {txt} ~ {number} THEN {txt}::numeric END AS {role}").format(
+                txt=sql.Identifier(f"{r}_txt"), number=sql.Literal(NUMBER), role=sql.Identifier(r)
+            )
+            for r in VALUES
+        )
+        return sql.SQL(
+            "SELECT raw.*, t ~ {timestamp} "
+            "AND substr(t, 6, 2)::int BETWEEN 1 AND 12 "
+            "AND substr(t, 9, 2)::int BETWEEN 1 AND extract(day FROM "
+            "make_date(substr(t, 1, 4)::int, substr(t, 6, 2)::int, 1) "
+            "+ interval '1 month - 1 day') "
+            "AND (length(t) = 10 OR (substr(t, 12, 2) < '24' AND substr(t, 15, 2) < '60' "
+            "AND (length(t) < 19 OR substr(t, 18, 2) < '60'))) AS t_ok, {numbers} FROM raw"
+        ).format(timestamp=sql.Literal(TIMESTAMP), numbers=numbers)
+
+    def _first_error(self) -> sql.Composed:
+        col = {r: self._column(r) for r in ("date", "symbol", "interval", *VALUES)}
+
+        def when(condition, column, message, *args):
+            return sql.SQL("WHEN {} THEN ARRAY[{}, {}]").format(
+                sql.SQL(condition).format(*args), column, message
             )
 
-        def price_checks(r):
-            return (
-                f"WHEN {r} <= 0 THEN ARRAY[{col[r]}, {r}_raw || ' is not a positive price'] "
-                f"WHEN {r} > {MAX_PRICE} "
-                f"THEN ARRAY[{col[r]}, {r}_raw || ' is too large for a price'] "
-            )
+        def value(role):
+            return shown(sql.Identifier(f"{role}_raw"))
 
-        # (column, comparison, other, words): "high: 69,800 is below low 70,100"
-        order_checks = [
-            f"WHEN {a} {op} {b} THEN ARRAY[{col[a]}, {a}_raw || ' is {words} {b} ' || {b}_raw] "
-            for a, op, b, words in (
-                ("high", "<", "low", "below"),
-                ("high", "<", "open", "below"),
-                ("high", "<", "close", "below"),
-                ("low", ">", "open", "above"),
-                ("low", ">", "close", "above"),
-            )
+        checks = [
+            when("date_raw IS NULL OR date_raw = ''", col["date"], sql.Literal("missing value")),
         ]
+        if self.layout.has("hour"):
+            checks.append(
+                when(
+                    "hour_raw IS NULL OR hour_raw !~ {}",
+                    sql.Literal(self.layout.name("hour")),
+                    sql.SQL("{} || ' is not a time of day (HHMMSS)'").format(
+                        shown(sql.SQL("coalesce(hour_raw, '')"))
+                    ),
+                    sql.Literal(HHMMSS),
+                )
+            )
+        checks += [
+            when(
+                "NOT t_ok",
+                col["date"],
+                sql.SQL("{} || ' is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)'").format(
+                    shown(sql.SQL("date_raw"))
+                ),
+            ),
+            when(
+                "symbol IS NULL OR symbol !~ {}",
+                col["symbol"],
+                sql.SQL(
+                    "{} || ' is not a KRX code (six characters, such as 005930) or index "
+                    "code (four digits, such as 1001)'"
+                ).format(shown(sql.SQL("coalesce(symbol, '')"))),
+                sql.Literal(BAR_SYMBOL_PATTERN),
+            ),
+        ]
+        if self.layout.has("interval"):
+            checks.append(
+                when(
+                    "iv IS NULL OR NOT iv = ANY({})",
+                    col["interval"],
+                    sql.SQL("{} || ' is not a known interval ({})'").format(
+                        shown(sql.SQL("coalesce(iv, '')")),
+                        sql.SQL(", ".join(Interval.values)),
+                    ),
+                    INTERVALS,
+                )
+            )
+        for r in VALUES:
+            checks += [
+                when(
+                    "{} IS NULL OR {} = ''",
+                    col[r],
+                    sql.Literal("missing value"),
+                    sql.Identifier(f"{r}_raw"),
+                    sql.Identifier(f"{r}_raw"),
+                ),
+                when(
+                    "{} IS NULL",
+                    col[r],
+                    sql.SQL("{} || ' is not a number'").format(value(r)),
+                    sql.Identifier(r),
+                ),
+            ]
+        checks += [
+            when(
+                "volume < 0",
+                col["volume"],
+                sql.SQL("{} || ' is negative'").format(value("volume")),
+            ),
+            when(
+                "volume <> trunc(volume) OR volume > {}",
+                col["volume"],
+                sql.SQL("{} || ' is not a whole number'").format(value("volume")),
+                MAX_VOLUME,
+            ),
+            sql.SQL("WHEN skipped THEN NULL"),
+        ]
+        for r in PRICES:
+            checks += [
+                when(
+                    "{} <= 0",
+                    col[r],
+                    sql.SQL("{} || ' is not a positive price'").format(value(r)),
+                    sql.Identifier(r),
+                ),
+                when(
+                    "round({}, 2) > {}",
+                    col[r],
+                    sql.SQL("{} || ' is too large for a price'").format(value(r)),
+                    sql.Identifier(r),
+                    MAX_PRICE,
+                ),
+            ]
+        checks += self._order_checks(col)
+        if self.interval is not None or self.layout.has("interval"):
+            checks.append(self.misaligned_error(col["date"], self.interval))
+        return sql.SQL("CASE {} END").format(sql.SQL(" ").join(checks))
 
-        hour_check = (
-            f"WHEN hour_raw IS NULL OR hour_raw !~ '{HHMMSS}' THEN ARRAY[{literal(fmt.hour)}, "
-            "coalesce(hour_raw, '') || ' is not a time of day (HHMMSS)'] "
-            if fmt.hour
-            else ""
+    def _order_checks(self, col) -> list[sql.Composed]:
+        """ "high: 69,800 is below low 70,100", with a hint where --repair-high-low helps."""
+        hint = sql.Literal(
+            "; if the prices are adjusted and off by at most one tick, --repair-high-low "
+            "widens high and low to cover open and close"
         )
-        symbol_col = literal(fmt.symbol or "--symbol")
-        interval_col = literal(fmt.interval or "--interval")
-        # MATERIALIZED: each expression is computed once per row, not once per use.
-        return f"""
-        CREATE TEMP TABLE {self.parsed} AS
-        WITH raw AS MATERIALIZED (
-            SELECT line, {date} AS date_raw, {hour} AS hour_raw, {t} AS t,
-                   {symbol} AS symbol, {iv} AS iv, {raw}
-            FROM {self.stage}
-        ), checked AS MATERIALIZED (
-            SELECT raw.*,
-                   t ~ '{TIMESTAMP}'
-                   AND substr(t, 6, 2)::int BETWEEN 1 AND 12
-                   AND substr(t, 9, 2)::int BETWEEN 1 AND extract(day from
-                       make_date(substr(t, 1, 4)::int, substr(t, 6, 2)::int, 1)
-                       + interval '1 month - 1 day')
-                   AND (length(t) = 10 OR (substr(t, 12, 2) < '24' AND substr(t, 15, 2) < '60'
-                        AND (length(t) < 19 OR substr(t, 18, 2) < '60'))) AS t_ok,
-                   {prices},
-                   CASE WHEN volume_txt ~ '{WHOLE}' THEN volume_txt::numeric::bigint END AS volume
-            FROM raw
-        ), parsed AS (
-            SELECT checked.*,
-                   CASE WHEN t_ok THEN
-                       CASE WHEN t ~ '{HAS_ZONE}' THEN t::timestamptz
-                       ELSE t::timestamp AT TIME ZONE {literal(self.tz)} END
-                   END AS time,
-                   open = 0 AND high = 0 AND low = 0 AND volume = 0 AS halted
-            FROM checked
-        )
-        SELECT line, time, symbol, iv, open, high, low, close, volume, date_raw,
-               coalesce(halted, false) AS halted,
-               CASE
-                 WHEN date_raw IS NULL OR date_raw = '' THEN ARRAY[{date_col}, 'missing value']
-                 {hour_check}
-                 WHEN NOT t_ok THEN ARRAY[{date_col},
-                   date_raw || ' is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)']
-                 WHEN symbol IS NULL OR symbol !~ '{SYMBOL_PATTERN}' THEN ARRAY[{symbol_col},
-                   coalesce(symbol, '') || ' is not a KRX code (six characters, such as 005930)']
-                 WHEN iv IS NULL OR NOT iv = ANY({INTERVALS}) THEN ARRAY[{interval_col},
-                   coalesce(iv, '') || ' is not a known interval ({", ".join(Interval.values)})']
-                 {"".join(number_checks(r) for r in VALUES)}
-                 WHEN volume IS NULL AND volume_txt ~ '^-' THEN ARRAY[{col["volume"]},
-                   volume_raw || ' is negative']
-                 WHEN volume IS NULL THEN ARRAY[{col["volume"]},
-                   volume_raw || ' is not a whole number']
-                 WHEN halted THEN NULL
-                 {"".join(price_checks(r) for r in PRICES)}
-                 {"".join(order_checks)}
-               END AS err
-        FROM parsed
-        """
+        fixable = sql.SQL("coalesce({}, false)").format(self._fixable())
+        checks = []
+        for a, op, b, words, fixed in (
+            ("high", "<", "low", "below", "fixed_high"),
+            ("high", "<", "open", "below", "fixed_high"),
+            ("high", "<", "close", "below", "fixed_high"),
+            ("low", ">", "open", "above", "fixed_low"),
+            ("low", ">", "close", "above", "fixed_low"),
+        ):
+            message = sql.SQL("{a_raw} || {words} || {b_raw}").format(
+                a_raw=shown(sql.Identifier(f"{a}_raw")),
+                words=sql.Literal(f" is {words} {b} "),
+                b_raw=shown(sql.Identifier(f"{b}_raw")),
+            )
+            if b != "low":
+                message = sql.SQL("{} || CASE WHEN {} THEN {} ELSE '' END").format(
+                    message, fixable, hint
+                )
+            checks.append(
+                sql.SQL("WHEN {fixed} {op} {b} THEN ARRAY[{col}, {message}]").format(
+                    fixed=sql.Identifier(fixed),
+                    op=sql.SQL(op),
+                    b=sql.Identifier("fixed_low" if b == "low" else b),
+                    col=col[a],
+                    message=message,
+                )
+            )
+        return checks
 
-    def parsed_counts(self) -> str:
-        return (
-            "SELECT count(*), count(*) FILTER (WHERE halted), "
-            f"count(*) FILTER (WHERE err IS NOT NULL) FROM {self.parsed}"
+    def misaligned_error(self, column: sql.Composable, interval: str | None) -> sql.Composed:
+        """The error of a row that cannot start a bar of `interval` (None: the row's own)."""
+        iv = sql.SQL("iv") if interval is None else sql.Literal(interval)
+        return sql.SQL(
+            "WHEN NOT {aligned} THEN ARRAY[{column}, {date} || ' does not start a ' || {iv} "
+            "|| ' bar: ' || {rule}]"
+        ).format(
+            aligned=aligned(sql.SQL("time"), sql.SQL("iv") if interval is None else interval),
+            column=column,
+            date=shown(sql.SQL("date_raw")),
+            iv=iv,
+            rule=alignment_rule(iv),
         )
 
-    def parsed_good(self, *, with_line=False) -> str:
-        line = "line, " if with_line else ""
-        return (
-            f"SELECT {line}time, symbol, iv, {', '.join(VALUES)} "
-            f"FROM {self.parsed} WHERE err IS NULL AND NOT halted"
+    def mark_misaligned(self, interval: str) -> sql.Composed:
+        """Give every good row that cannot start a bar of `interval` its error."""
+        return sql.SQL(
+            "UPDATE {parsed} SET err = CASE {error} END WHERE err IS NULL AND NOT skipped"
+        ).format(
+            parsed=self.parsed,
+            error=self.misaligned_error(sql.Literal(self.layout.name("date")), interval),
         )
 
-    def mark_repeats(self) -> str:
-        """Give every repeat of a (time, symbol, interval) inside the input an error."""
-        return f"""
-        UPDATE {self.parsed} p
-        SET err = ARRAY[{literal(self.fmt.date)}, p.date_raw || ' repeats the bar of line '
-                        || d.first || ' (' || p.symbol || ' ' || p.iv || ')']
-        FROM (
-            SELECT line, min(line) OVER (PARTITION BY time, symbol, iv) AS first
-            FROM {self.parsed} WHERE err IS NULL AND NOT halted
-        ) d
-        WHERE p.line = d.line AND d.line <> d.first
-        """
-
-    def errors(self, limit: int) -> str:
-        return (
-            f"SELECT line, err[1], err[2] FROM {self.parsed} WHERE err IS NOT NULL "
-            f"ORDER BY line LIMIT {limit}"
+    def mark_repeats(self) -> sql.Composed:
+        """Give every repeat of a (time, symbol, interval) inside the file an error."""
+        return sql.SQL(
+            "UPDATE {parsed} p SET err = ARRAY[{date}, {raw} || ' repeats the bar of line ' "
+            "|| d.first || ' (' || p.symbol || coalesce(' ' || p.iv, '') || ')'] "
+            "FROM (SELECT line, min(line) OVER (PARTITION BY time, symbol, iv) AS first "
+            "FROM {parsed} WHERE err IS NULL AND NOT skipped) d "
+            "WHERE p.line = d.line AND d.line <> d.first"
+        ).format(
+            parsed=self.parsed,
+            date=sql.Literal(self.layout.name("date")),
+            raw=shown(sql.SQL("p.date_raw")),
         )
 
-    def rejects(self) -> str:
-        cols = ", ".join(f"s.c{i} AS {quote(c)}" for i, c in enumerate(self.header))
-        return (
-            f"COPY (SELECT s.line, p.err[1] || ': ' || p.err[2] AS reason, {cols} "
-            f"FROM {self.stage} s JOIN {self.parsed} p USING (line) WHERE p.err IS NOT NULL "
+    def text_bars(self) -> sql.Composed:
+        return sql.SQL(
+            "SELECT line, time, symbol, iv, open, high, low, close, volume, skipped, repaired, "
+            "err IS NULL AND NOT skipped AS ok FROM {}"
+        ).format(self.parsed)
+
+    def errors(self, limit: int) -> sql.Composed:
+        return sql.SQL(
+            "SELECT line, err[1], err[2] FROM {} WHERE err IS NOT NULL ORDER BY line LIMIT {}"
+        ).format(self.parsed, sql.Literal(limit))
+
+    def rejects(self) -> sql.Composed:
+        columns = sql.SQL(", ").join(
+            sql.SQL("s.{} AS {}").format(sql.Identifier(f"c{i}"), sql.Identifier(name))
+            for i, name in enumerate(self.layout.names)
+        )
+        return sql.SQL(
+            "COPY (SELECT s.line, p.err[1] || ': ' || p.err[2] AS reason, {columns} "
+            "FROM {stage} s JOIN {parsed} p USING (line) WHERE p.err IS NOT NULL "
             "ORDER BY s.line) TO STDOUT WITH (FORMAT csv, HEADER)"
+        ).format(columns=columns, stage=self.table, parsed=self.parsed)
+
+
+# --- queries on a bars relation ---------------------------------------------------------
+
+
+def summary(bars: sql.Composable, *, spacing: bool) -> sql.Composed:
+    """Per (symbol, interval): good bars, their first and last time, skipped, bad and
+    repaired rows; with `spacing`, for the interval's inference, good bars not at 00:00 KST
+    and the first line of a good bar between whole minutes (else NULL)."""
+    if spacing:
+        times = sql.SQL(
+            "count(*) FILTER (WHERE ok AND (time AT TIME ZONE {kst})::time <> '00:00'), "
+            "min(line) FILTER (WHERE ok AND NOT {minute})"
+        ).format(kst=KST, minute=on_grid(sql.SQL("time"), sql.Literal(60)))
+    else:
+        times = sql.SQL("NULL::bigint, NULL::bigint")
+    return sql.SQL(
+        "SELECT symbol, iv, count(*) FILTER (WHERE ok), min(time) FILTER (WHERE ok), "
+        "max(time) FILTER (WHERE ok), count(*) FILTER (WHERE skipped), "
+        "count(*) FILTER (WHERE NOT ok AND NOT skipped), count(*) FILTER (WHERE ok AND repaired), "
+        "{times} FROM ({bars}) b GROUP BY symbol, iv"
+    ).format(times=times, bars=bars)
+
+
+def minutes_of_day(bars: sql.Composable) -> sql.Composed:
+    return sql.SQL("SELECT DISTINCT {minute}::int FROM ({bars}) b WHERE ok ORDER BY 1").format(
+        minute=minute_of_day(sql.SQL("time")), bars=bars
+    )
+
+
+def lines_where(bars: sql.Composable, condition: sql.Composable, limit: int) -> sql.Composed:
+    return sql.SQL("SELECT line FROM ({}) b WHERE {} ORDER BY line LIMIT {}").format(
+        bars, condition, sql.Literal(limit)
+    )
+
+
+def _good(
+    bars: sql.Composable, *, interval: str | None, shift: int, load_id, checked: bool
+) -> sql.Composed:
+    """The rows to write: good ones, with the interval and the start time. `checked`: the
+    rows are known to be good but for the skipped ones (the typed way), so that no row is
+    checked twice."""
+    time = sql.SQL("time")
+    if shift:
+        time = sql.SQL("time - {} * interval '1 minute'").format(sql.Literal(shift))
+    iv = sql.SQL("iv") if interval is None else sql.SQL("{}::text").format(sql.Literal(interval))
+    return sql.SQL(
+        "SELECT line, {time} AS time, symbol, {iv} AS iv, open, high, low, close, "
+        "volume::bigint AS volume, {load}::bigint AS load_id FROM ({bars}) b WHERE {good}"
+    ).format(
+        time=time,
+        iv=iv,
+        load=sql.Literal(load_id),
+        bars=bars,
+        good=sql.SQL("NOT skipped" if checked else "ok"),
+    )
+
+
+def good_rows(
+    bars: sql.Composable, *, interval: str | None, shift: int, load_id=None, checked=False
+) -> sql.Composed:
+    return _good(bars, interval=interval, shift=shift, load_id=load_id, checked=checked)
+
+
+def has_repeats(good: sql.Composable) -> sql.Composed:
+    return sql.SQL(
+        "SELECT 1 FROM ({}) g GROUP BY time, symbol, iv HAVING count(*) > 1 LIMIT 1"
+    ).format(good)
+
+
+def overlaps() -> sql.SQL:
+    """Whether market_data holds any bar inside one of the ranges given as four arrays
+    (symbols, intervals, firsts, lasts): one index probe per series."""
+    return sql.SQL(
+        "SELECT EXISTS (SELECT 1 FROM unnest(%s::text[], %s::text[], %s::timestamptz[], "
+        "%s::timestamptz[]) AS s(symbol, iv, first, last) WHERE EXISTS (SELECT 1 FROM "
+        "market_data m WHERE m.symbol = s.symbol AND m.interval_type = s.iv "
+        "AND m.time BETWEEN s.first AND s.last))"
+    )
+
+
+def conflicts(good: sql.Composable, limit: int) -> sql.Composed:
+    """Rows of `good` whose bar is already stored."""
+    return sql.SQL(
+        "SELECT g.line, g.time, g.symbol, g.iv FROM ({good}) g JOIN {table} m "
+        "ON m.time = g.time AND m.symbol = g.symbol AND m.interval_type = g.iv "
+        "ORDER BY g.line LIMIT {limit}"
+    ).format(good=good, table=MARKET_DATA, limit=sql.Literal(limit))
+
+
+def phantoms(good: sql.Composable, limit: int) -> sql.Composed:
+    """Phantom rows (open = high = low = close, volume 0) over a stored bar with volume:
+    how many, and the first lines."""
+    return sql.SQL(
+        "SELECT count(*), (array_agg(g.line ORDER BY g.line))[1:{limit}] FROM ({good}) g "
+        "JOIN {table} m ON m.time = g.time AND m.symbol = g.symbol AND m.interval_type = g.iv "
+        "WHERE {phantom} AND m.volume > 0"
+    ).format(good=good, table=MARKET_DATA, limit=sql.Literal(limit), phantom=_phantom("g"))
+
+
+def _phantom(row: str) -> sql.Composed:
+    r = sql.Identifier(row)
+    return sql.SQL(
+        "{r}.volume = 0 AND {r}.open = {r}.high AND {r}.high = {r}.low AND {r}.low = {r}.close"
+    ).format(r=r)
+
+
+_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, (*VALUES, "load_id")))
+
+
+def insert(good: sql.Composable) -> sql.Composed:
+    """A plain INSERT of `good` rows: for series that hold no stored bar yet."""
+    return sql.SQL(
+        "INSERT INTO {table} ({key}, {columns}) SELECT time, symbol, iv, {columns} FROM ({good}) g"
+    ).format(table=MARKET_DATA, key=KEY, columns=_COLUMNS, good=good)
+
+
+def merge(good: sql.Composable, *, on_conflict: str, keep_phantoms: bool) -> sql.Composed:
+    """INSERT ... ON CONFLICT of `good` rows. Returns, per (symbol, interval), the first and
+    last time written, and how many bars were inserted and updated: xmax is 0 on a freshly
+    inserted row and set on one that ON CONFLICT updated."""
+    # Key order: two loaders on overlapping data lock rows in the same order.
+    statement = sql.SQL(
+        "INSERT INTO {table} ({key}, {columns}) SELECT time, symbol, iv, {columns} "
+        "FROM ({good}) g ORDER BY 1, 2, 3 ON CONFLICT ({key}) "
+    ).format(table=MARKET_DATA, key=KEY, columns=_COLUMNS, good=good)
+    if on_conflict == "skip":
+        statement += sql.SQL("DO NOTHING")
+    else:
+        values = [sql.Identifier(v) for v in VALUES]
+        stored = sql.SQL(", ").join(sql.SQL("market_data.{}").format(v) for v in values)
+        incoming = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(v) for v in values)
+        statement += sql.SQL(
+            "DO UPDATE SET {sets} WHERE ({stored}) IS DISTINCT FROM ({incoming})"
+        ).format(
+            sets=sql.SQL(", ").join(
+                sql.SQL("{0} = EXCLUDED.{0}").format(v)
+                for v in (*values, sql.Identifier("load_id"))
+            ),
+            stored=stored,
+            incoming=incoming,
         )
+        if keep_phantoms:
+            statement += sql.SQL(" AND NOT ({} AND market_data.volume > 0)").format(
+                _phantom("excluded")
+            )
+    return sql.SQL(
+        "WITH written AS ({statement} RETURNING symbol, interval_type, time, xmax = 0 AS new) "
+        "SELECT symbol, interval_type, min(time), max(time), count(*) FILTER (WHERE new), "
+        "count(*) FILTER (WHERE NOT new) FROM written GROUP BY 1, 2"
+    ).format(statement=statement)

@@ -290,3 +290,20 @@ def change_chunks(connection, action: str, chunks: list[str]) -> None:
     with connection.cursor() as cursor:
         for chunk in chunks:
             cursor.execute(f"SELECT {function}(%s::regclass, {flag} => TRUE)", [chunk])
+
+
+def compressed_chunks_holding(connection, ranges) -> int:
+    """How many compressed chunks of market_data hold any time of the given (first, last)
+    ranges, both ends included."""
+    if not ranges or not is_hypertable(connection):
+        return 0
+    firsts, lasts = (list(column) for column in zip(*ranges, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM timescaledb_information.chunks c WHERE c.hypertable_name = %s "
+            "AND c.is_compressed AND EXISTS (SELECT 1 FROM unnest(%s::timestamptz[], "
+            "%s::timestamptz[]) AS r(first, last) "
+            "WHERE c.range_start <= r.last AND c.range_end > r.first)",
+            [TABLE, firsts, lasts],
+        )
+        return cursor.fetchone()[0]

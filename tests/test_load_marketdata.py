@@ -3,14 +3,12 @@
 import datetime as dt
 import gzip
 import io
-import subprocess
 import sys
 import threading
 from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from marketdata import loading
 from marketdata.models import MarketData
 from tests import factories
+from tests.commands import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +70,9 @@ def test_pykrx_files_with_korean_headers_load_in_each_encoding_excel_writes(tmp_
 
     output = load(path)
 
-    assert summary(output) == ("inserted 2, updated 0, unchanged 0, skipped 1 (halted), rejected 0")
+    assert summary(output) == (
+        "inserted 2, updated 0, unchanged 0, skipped 1 (no trading), rejected 0"
+    )
     assert bars() == [
         (dt.datetime(2024, 1, 2, tzinfo=KST), "005930", "1d", 78200, 79800, 78200, 79600, 17142847),
         (dt.datetime(2024, 1, 3, tzinfo=KST), "005930", "1d", 78500, 78800, 77000, 77000, 21753644),
@@ -86,7 +87,8 @@ def test_fdr_files_with_thousands_separators_load(tmp_path):
         '2024-01-02,"136,500","138,900","135,200","137,500","3,167,294",0.0074\n',
     )
     assert (
-        summary(load(path)) == "inserted 1, updated 0, unchanged 0, skipped 0 (halted), rejected 0"
+        summary(load(path))
+        == "inserted 1, updated 0, unchanged 0, skipped 0 (no trading), rejected 0"
     )
     assert bars() == [
         (
@@ -112,7 +114,7 @@ def test_kis_daily_bars_newest_first_load_in_time_order(tmp_path):
         "20240102,79600,78200,79800,78200,17142847,1356958684800,00,0.00,N,2,1600,\n",
     )
     assert summary(load(path, "--symbol", "005930")) == (
-        "inserted 2, updated 0, unchanged 0, skipped 0 (halted), rejected 0"
+        "inserted 2, updated 0, unchanged 0, skipped 0 (no trading), rejected 0"
     )
     assert [b[0].astimezone(KST).date() for b in bars()] == [
         dt.date(2024, 1, 2),
@@ -129,7 +131,7 @@ def test_kis_minute_bars_join_the_date_and_the_hhmmss_column(tmp_path):
         "20240102,090000,78200,78200,78300,78200,300000,23460000000\n",
     )
     assert summary(load(path, "--symbol", "005930")) == (
-        "inserted 2, updated 0, unchanged 0, skipped 0 (halted), rejected 0"
+        "inserted 2, updated 0, unchanged 0, skipped 0 (no trading), rejected 0"
     )
     assert [(b[0], b[2], b[6]) for b in bars()] == [
         (dt.datetime(2024, 1, 2, 9, 0, tzinfo=KST), "1m", 78200),
@@ -178,23 +180,27 @@ def test_the_file_name_gives_symbol_and_interval_and_options_override_it(tmp_pat
 def test_a_file_without_symbol_needs_one(tmp_path):
     path = write(tmp_path, "samsung.csv", PYKRX)
     assert load_error(path) == (
-        f"Nothing was loaded.\n{path}: no symbol: format pykrx has no symbol column; pass "
+        f"Nothing was loaded.\n{path}: no symbol: the file has no symbol column; pass "
         "--symbol or name the file like 005930.csv"
     )
 
 
-def test_an_unknown_header_lists_the_formats_and_their_columns(tmp_path):
+def test_an_unknown_header_says_what_was_looked_for_and_what_was_found(tmp_path):
     path = write(tmp_path, "005930.csv", "day,price\n2024-01-02,1\n")
-    message = load_error(path)
-    assert message.startswith(f"Nothing was loaded.\n{path}:1: unknown header day,price. ")
-    assert "qb: time, symbol, interval_type, open, high, low, close, volume" in message
-    assert "pykrx: 날짜, 시가, 고가, 저가, 종가, 거래량" in message
-    assert "kis-minute: stck_bsop_date, stck_cntg_hour, stck_oprc" in message
+    assert load_error(path) == (
+        f"Nothing was loaded.\n{path}:1: the header has no date, open, high, low, close, volume "
+        "column (looked for date: date, 날짜, 일자, stck_bsop_date, datetime, time; open: open, "
+        "시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, 저가, stck_lwpr; close: close, "
+        "종가, stck_clpr, stck_prpr, 체결가; volume: volume, 거래량, acml_vol, cntg_vol; found "
+        "day, price). Case and surrounding spaces do not matter; a file without a header needs "
+        "--columns"
+    )
 
 
 # --- validation ------------------------------------------------------------------------
 
 GOOD = "2024-01-02,005930,1d,71000,72000,70000,71500,1000"
+FEBRUARY = "2024-02-01,005930,1d,71000,72000,70000,71500,1000"
 
 
 @pytest.mark.parametrize(
@@ -223,8 +229,9 @@ GOOD = "2024-01-02,005930,1d,71000,72000,70000,71500,1000"
             "time: yesterday is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)",
         ),
         (
-            "2024-01-02,5930,1d,71000,72000,70000,71500,1000",
-            "symbol: 5930 is not a KRX code (six characters, such as 005930)",
+            "2024-01-02,59300,1d,71000,72000,70000,71500,1000",
+            "symbol: 59300 is not a KRX code (six characters, such as 005930) or index code "
+            "(four digits, such as 1001)",
         ),
         (
             "2024-01-02,005930,2h,71000,72000,70000,71500,1000",
@@ -320,7 +327,8 @@ def test_reloading_the_same_file_changes_nothing(tmp_path):
     before = bars()
 
     assert (
-        summary(load(path)) == "inserted 0, updated 0, unchanged 2, skipped 1 (halted), rejected 0"
+        summary(load(path))
+        == "inserted 0, updated 0, unchanged 2, skipped 1 (no trading), rejected 0"
     )
     assert bars() == before
 
@@ -361,12 +369,17 @@ def test_skip_invalid_loads_the_good_rows_and_writes_the_rejects(tmp_path):
         "bars.csv",
         QB_HEADER + GOOD + "\n2024-01-03,005930,1d,1,1,2,1,1\n2024-01-04,005930,1d,5,6,4,5,7\n",
     )
+    out, err = StringIO(), StringIO()
 
-    message = load_error(path, "--skip-invalid")
+    call_command("load_marketdata", str(path), "--skip-invalid", stdout=out, stderr=err)
 
-    assert message == (
-        f"{path}:3: high: 1 is below low 2\n1 rejected rows of {path} are in {path}.rejects.csv"
+    assert summary(out.getvalue()) == (
+        "inserted 2, updated 0, unchanged 0, skipped 0 (no trading), rejected 1"
     )
+    assert err.getvalue().splitlines()[-2:] == [
+        f"{path}:3: high: 1 is below low 2",
+        f"1 rejected rows of {path} are in {path}.rejects.csv; the other rows were loaded",
+    ]
     assert len(bars()) == 2
     assert (tmp_path / "bars.csv.rejects.csv").read_text() == (
         "line,reason,time,symbol,interval_type,open,high,low,close,volume\n"
@@ -378,47 +391,48 @@ def test_dry_run_counts_and_writes_nothing(tmp_path):
     output = load(write(tmp_path, "005930.csv", PYKRX), "--dry-run")
     assert summary(output) == (
         "Dry run, nothing written: would have inserted 2, updated 0, unchanged 0, "
-        "skipped 1 (halted), rejected 0"
+        "skipped 1 (no trading), rejected 0"
     )
     assert bars() == []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_command_exits_non_zero_on_rejects_and_zero_on_success(tmp_path):
+def test_exit_codes_say_loaded_nothing_loaded_or_loaded_with_rejects(tmp_path):
     good = write(tmp_path, "005930.csv", PYKRX)
     bad = write(tmp_path, "bars.csv", QB_HEADER + "2024-01-03,005930,1d,1,1,2,1,1\n")
-    db = connection.settings_dict
-    env = {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SECRET_KEY": "x" * 60,
-        "PATH": "/usr/bin:/bin",
-    }
+    some_bad = write(
+        tmp_path, "some.csv", QB_HEADER + "2024-02-05,005930,1d,1,1,2,1,1\n" + FEBRUARY + "\n"
+    )
 
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", "load_marketdata", *map(str, args)],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return manage("load_marketdata", *args)
 
-    assert run(bad).returncode == 1
-    assert (
-        run(bad).stderr == f"CommandError: Nothing was loaded.\n{bad}:2: high: 1 is below low 2\n"
-    )
+    failed = run(bad)
+    assert failed.returncode == 1
+    assert failed.stderr == f"CommandError: Nothing was loaded.\n{bad}:2: high: 1 is below low 2\n"
+
     ok = run(good)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith(
-        "inserted 2, updated 0, unchanged 0, skipped 1 (halted), rejected 0 in "
+        "inserted 2, updated 0, unchanged 0, skipped 1 (no trading), rejected 0 in "
+    )
+
+    partly = run(some_bad, "--skip-invalid")
+    assert partly.returncode == 3
+    assert partly.stdout.startswith(
+        "inserted 1, updated 0, unchanged 0, skipped 0 (no trading), rejected 1 in "
+    )
+    assert "CommandError" not in partly.stderr
+    assert partly.stderr.endswith(
+        f"{some_bad}:2: high: 1 is below low 2\n1 rejected rows of {some_bad} are in "
+        f"{some_bad}.rejects.csv; the other rows were loaded\n"
     )
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
     def queries(rows):
         body = "".join(
-            f"2024-01-{rows % 28:02d} 09:{m // 60:02d}:{m % 60:02d},005930,1m,1,2,1,2,3\n"
+            f"2024-01-{rows % 28:02d} {m // 60:02d}:{m % 60:02d}:00,005930,1m,1,2,1,2,3\n"
             for m in range(rows)
         )
         path = write(tmp_path, f"{rows}.csv", QB_HEADER + body)
@@ -432,7 +446,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
 def test_the_text_way_costs_the_same_queries_for_3_or_300_rows(tmp_path):
     def queries(rows):
         body = "".join(
-            f'2024-01-02 09:{m // 60:02d}:{m % 60:02d},"1,000",2000,1000,2000,3\n'
+            f'2024-01-{rows % 28:02d} {m // 60:02d}:{m % 60:02d}:00,"1,000",2000,1000,2000,3\n'
             for m in range(rows)
         )
         path = write(tmp_path, f"{rows}_1m.csv", "Date,Open,High,Low,Close,Volume\n" + body)
