@@ -1,8 +1,10 @@
-"""Stock metadata from listing files: FinanceDataReader's KRX and KRX-DESC listings and our
-own canonical CSV. Upserts by symbol and changes only the fields the file has.
+"""Stock metadata from listing files: FinanceDataReader's KRX and KRX-DESC listings (today's
+and the pre-2022 one, with `Symbol` for `Code`) and our canonical CSV (which `Symbol,Name,
+Market` files are, header case aside). Upserts by symbol, changes only the fields the file
+has, and keeps every change in the stock's history, like an edit in the admin.
 
 Listing files hold a few thousand rows, so rows are parsed in Python, every error is
-collected with its line, column and value, and the upsert is one statement.
+collected with its line, column and value, and the writes are a few bulk statements.
 """
 
 import csv
@@ -13,42 +15,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from marketdata import encodings
-from marketdata.models import Market, StockMetadata
-from marketdata.symbols import is_symbol
+from marketdata.errors import shown
+from marketdata.models import Kind, Market, StockMetadata
+from marketdata.sources import rejects_path
+from marketdata.symbols import is_equity, is_index
 
 MAX_ERRORS_SHOWN = 50
+CANONICAL = (
+    "symbol",
+    "name",
+    "name_en",
+    "market",
+    "kind",
+    "sector",
+    "industry",
+    "market_cap",
+    "listed_shares",
+    "listing_date",
+    "is_active",
+)
+REQUIRED = ("symbol", "name", "market")
 
 
 @dataclass(frozen=True)
 class ListingFormat:
     name: str
-    columns: dict[str, str]  # model field -> column
+    columns: dict[str, str]  # model field -> column, as the source prints it
 
     def describe(self):
         return f"{self.name}: {', '.join(self.columns.values())}"
 
 
+# Most specific first; names are matched ignoring case and surrounding spaces.
 FORMATS = [
-    ListingFormat(
-        "qb",
-        {
-            f: f
-            for f in (
-                "symbol",
-                "name",
-                "name_en",
-                "market",
-                "sector",
-                "industry",
-                "market_cap",
-                "listed_shares",
-                "listing_date",
-                "is_active",
-            )
-        },
-    ),
     ListingFormat(
         "fdr-krx",
         {
@@ -70,15 +73,30 @@ FORMATS = [
             "listing_date": "ListingDate",
         },
     ),
+    # FinanceDataReader's StockListing('KRX') before 2022: KRX-DESC's columns, Symbol for Code.
+    ListingFormat(
+        "fdr-krx-old",
+        {
+            "symbol": "Symbol",
+            "name": "Name",
+            "market": "Market",
+            "sector": "Sector",
+            "industry": "Industry",
+            "listing_date": "ListingDate",
+        },
+    ),
 ]
-REQUIRED = ("symbol", "name", "market")
 TRUE, FALSE = {"true", "t", "1", "y", "yes"}, {"false", "f", "0", "n", "no"}
 
 
 class ListingError(Exception):
-    def __init__(self, errors, total=None):
+    """The listing was not loaded; `errors` says why. `in_rows`: the errors are in rows,
+    which --skip-invalid would skip."""
+
+    def __init__(self, errors, total=None, *, in_rows=False):
         self.errors = errors[:MAX_ERRORS_SHOWN]
         self.total = total if total is not None else len(errors)
+        self.in_rows = in_rows
         super().__init__("\n".join(self.errors))
 
 
@@ -90,29 +108,46 @@ class ListingResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    error_total: int = 0
+    rejects_path: Path | None = None
 
     def summary(self):
-        return f"inserted {self.inserted:,}, updated {self.updated:,}, unchanged {self.unchanged:,}"
+        return (
+            f"inserted {self.inserted:,}, updated {self.updated:,}, unchanged {self.unchanged:,}, "
+            f"rejected {self.rejected:,}"
+        )
 
 
-def detect(header) -> ListingFormat:
-    present = set(header)
-    # The format whose columns the header has; the canonical one needs symbol, name, market.
-    for fmt in FORMATS[1:][::-1]:
-        if all(c in present for c in fmt.columns.values()):
-            return fmt
-    if all(c in present for c in REQUIRED):
-        columns = {f: c for f, c in FORMATS[0].columns.items() if c in present}
-        return ListingFormat("qb", columns)
+def _normal(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def detect(header: list[str]) -> tuple[ListingFormat, dict[str, int]]:
+    """The format of a listing with this header, and the position of each field."""
+    names = [_normal(c) for c in header]
+    for fmt in FORMATS:
+        if all(c.lower() in names for c in fmt.columns.values()):
+            return fmt, {f: names.index(c.lower()) for f, c in fmt.columns.items()}
+    if all(c in names for c in REQUIRED):
+        position = {f: names.index(f) for f in CANONICAL if f in names}
+        return ListingFormat("qb", {f: header[i].strip() for f, i in position.items()}), position
     formats = "; ".join(f.describe() for f in FORMATS)
-    raise ListingError([f"unknown header {','.join(header)}. Known formats: {formats}"])
+    found = ", ".join(shown(c.strip()) or "(empty)" for c in header)
+    raise ListingError(
+        [
+            f"unknown header: found {found}. Known formats: {formats}; qb: "
+            f"{', '.join(REQUIRED)}[, {', '.join(c for c in CANONICAL if c not in REQUIRED)}] "
+            "(case and surrounding spaces do not matter)"
+        ]
+    )
 
 
 def _whole(value):
     cleaned = value.replace(",", "")
     if not re.fullmatch(r"[0-9]+(\.0*)?", cleaned):
-        raise ValueError(f"{value} is not a whole number of zero or more")
+        raise ValueError(f"{shown(value)} is not a whole number of zero or more")
     return int(float(cleaned)) if "." in cleaned else int(cleaned)
 
 
@@ -122,19 +157,16 @@ def _date(value):
             return dt.datetime.strptime(value[:10], pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"{value} is not a date (YYYY-MM-DD)")
+    raise ValueError(f"{shown(value)} is not a date (YYYY-MM-DD)")
 
 
-def _market(value):
-    if value not in Market.values:
-        raise ValueError(f"{value} is not a market ({', '.join(Market.values)})")
-    return value
+def _choice(choices, what):
+    def parse(value):
+        if value not in choices.values:
+            raise ValueError(f"{shown(value)} is not {what} ({', '.join(choices.values)})")
+        return value
 
-
-def _symbol(value):
-    if not is_symbol(value):
-        raise ValueError(f"{value} is not a KRX code (six characters, such as 005930)")
-    return value
+    return parse
 
 
 def _active(value):
@@ -142,23 +174,24 @@ def _active(value):
         return True
     if value.lower() in FALSE:
         return False
-    raise ValueError(f"{value} is not true or false")
+    raise ValueError(f"{shown(value)} is not true or false")
 
 
 def _text(limit):
     def parse(value):
         if len(value) > limit:
-            raise ValueError(f"{value[:20]}... is longer than {limit} characters")
+            raise ValueError(f"{shown(value, 20)} is longer than {limit} characters")
         return value
 
     return parse
 
 
 PARSERS = {
-    "symbol": _symbol,
+    "symbol": _text(10),
     "name": _text(100),
     "name_en": _text(100),
-    "market": _market,
+    "market": _choice(Market, "a market"),
+    "kind": _choice(Kind, "a kind"),
     "sector": _text(100),
     "industry": _text(200),
     "market_cap": _whole,
@@ -169,57 +202,91 @@ PARSERS = {
 OPTIONAL_EMPTY = {"market_cap": None, "listed_shares": None, "listing_date": None}
 
 
-def parse(text: str, name: str):
-    """(format, {symbol: fields}) of a listing file's text; ListingError lists every problem."""
+def _kind_of(symbol: str) -> str:
+    """The kind of a new row whose file does not say: an index by its code, else a stock."""
+    return Kind.INDEX if is_index(symbol) else Kind.STOCK
+
+
+def _symbol_error(symbol: str, kind: str) -> str | None:
+    """What is wrong with `symbol` for a security of `kind`, if anything."""
+    if kind == Kind.INDEX:
+        return None if is_index(symbol) else f"{shown(symbol)} is not an index code (1001)"
+    if is_equity(symbol):
+        return None
+    return (
+        f"{shown(symbol)} is not the KRX code of a listed stock, ETF or ETN (six characters, "
+        "such as 005930); funds and other securities have no bars here"
+    )
+
+
+@dataclass
+class Parsed:
+    format: ListingFormat
+    rows: dict[str, dict]  # symbol -> fields
+    rejects: list[tuple[int, list[str], list[str]]]  # (line, problems, values)
+    header: list[str]
+    name: str
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{self.name}:{line}: {p}" for line, problems, _ in self.rejects for p in problems]
+
+
+def parse(text: str, name: str) -> Parsed:
+    """The rows of a listing file's text, and every row it cannot take, with the reason."""
     try:
         return _parse(csv.reader(io.StringIO(text)), name)
     except csv.Error as e:
         raise ListingError([f"{name}: not a CSV file: {e}"]) from e
 
 
-def _parse(reader, name):
-    header = [c.strip().lstrip("\ufeff") for c in next(reader, [])]
+def _parse(reader, name) -> Parsed:
+    header = next(reader, [])
     try:
-        fmt = detect(header)
+        fmt, position = detect(header)
     except ListingError as e:
         raise ListingError([f"{name}:1: {e.errors[0]}"]) from e
-    position = {c: i for i, c in enumerate(header)}
-    rows, errors, seen = {}, [], {}
+    rows, rejects, seen = {}, [], {}
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
+        problems = []
         if len(values) != len(header):
-            errors.append(f"{name}:{line}: {len(values)} columns, the header has {len(header)}")
+            problems.append(f"{len(values)} columns, the header has {len(header)}")
+            fields = {}
+        else:
+            fields = _fields(values, fmt, position, problems)
+        if not problems:
+            symbol = fields["symbol"]
+            wrong = _symbol_error(symbol, fields.get("kind") or _kind_of(symbol))
+            if wrong:
+                problems.append(f"{fmt.columns['symbol']}: {wrong}")
+            elif symbol in seen:
+                problems.append(f"{fmt.columns['symbol']}: {symbol} repeats line {seen[symbol]}")
+        if problems:
+            rejects.append((line, problems, values))
             continue
-        fields, bad = {}, False
-        for field_name, column in fmt.columns.items():
-            value = values[position[column]].strip()
-            if not value:
-                if field_name in REQUIRED:
-                    errors.append(f"{name}:{line}: {column}: missing value")
-                    bad = True
-                else:
-                    fields[field_name] = OPTIONAL_EMPTY.get(field_name, "")
-                continue
-            try:
-                fields[field_name] = PARSERS[field_name](value)
-            except ValueError as e:
-                errors.append(f"{name}:{line}: {column}: {e}")
-                bad = True
-        if bad:
+        seen[fields["symbol"]] = line
+        rows[fields["symbol"]] = fields
+    return Parsed(format=fmt, rows=rows, rejects=rejects, header=header, name=name)
+
+
+def _fields(values, fmt, position, problems) -> dict:
+    fields = {}
+    for field_name, column in fmt.columns.items():
+        value = values[position[field_name]].strip()
+        if not value:
+            if field_name in REQUIRED:
+                problems.append(f"{column}: missing value")
+            elif field_name != "kind":
+                fields[field_name] = OPTIONAL_EMPTY.get(field_name, "")
             continue
-        symbol = fields["symbol"]
-        if symbol in seen:
-            errors.append(
-                f"{name}:{line}: {fmt.columns['symbol']}: {symbol} repeats line {seen[symbol]}"
-            )
-            continue
-        seen[symbol] = line
-        rows[symbol] = fields
-    if errors:
-        raise ListingError(errors)
-    return fmt, rows
+        try:
+            fields[field_name] = PARSERS[field_name](value)
+        except ValueError as e:
+            problems.append(f"{column}: {e}")
+    return fields
 
 
 def read(path: str, encoding: str = "auto") -> str:
@@ -239,33 +306,72 @@ def read(path: str, encoding: str = "auto") -> str:
         raise ListingError([f"{path}:{line}: not {encoding}: byte {data[e.start]:#04x}"]) from e
 
 
-def load(path: str, *, encoding: str = "auto", dry_run: bool = False) -> ListingResult:
-    """Upsert the listing in `path` by symbol, in one transaction; nothing on any error."""
-    fmt, rows = parse(read(path, encoding), path)
-    result = ListingResult(file=path, format=fmt.name, rows=len(rows))
-    fields = [f for f in fmt.columns if f != "symbol"]
+def _write_rejects(target: Path, parsed: Parsed) -> Path:
+    try:
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line", "reason", *parsed.header])
+            for line, problems, values in parsed.rejects:
+                writer.writerow([line, "; ".join(problems), *values])
+    except OSError as e:
+        raise ListingError([f"{target}: cannot write the rejected rows: {e.strerror}"]) from e
+    return target
+
+
+def load(
+    path: str,
+    *,
+    encoding: str = "auto",
+    skip_invalid: bool = False,
+    rejects_dir: str | None = None,
+    dry_run: bool = False,
+) -> ListingResult:
+    """Upsert the listing in `path` by symbol, in one transaction. Any invalid row fails it
+    all, unless `skip_invalid`: then the valid rows load and the others go to
+    PATH.rejects.csv (in `rejects_dir`, if given)."""
+    parsed = parse(read(path, encoding), path)
+    if parsed.rejects and not skip_invalid:
+        errors = parsed.errors
+        raise ListingError(errors, total=len(errors), in_rows=True)
+    rows = parsed.rows
+    result = ListingResult(
+        file=path, format=parsed.format.name, rows=len(rows) + len(parsed.rejects)
+    )
+    reason = f"load_stock_metadata {Path(path).name}"[:100]
+    now = timezone.now()
     with transaction.atomic():
         existing = {
             s.symbol: s for s in StockMetadata.objects.select_for_update().filter(symbol__in=rows)
         }
-        changed = []
+        new, changed = [], []
         for symbol, values in rows.items():
             stored = existing.get(symbol)
             if stored is None:
-                result.inserted += 1
-            elif any(getattr(stored, f) != values[f] for f in fields):
-                result.updated += 1
-            else:
-                result.unchanged += 1
+                kind = values.get("kind") or _kind_of(symbol)
+                new.append(StockMetadata(**(values | {"kind": kind}), updated_at=now))
                 continue
-            changed.append(StockMetadata(**values))
-        StockMetadata.objects.bulk_create(
+            fields = [f for f, v in values.items() if getattr(stored, f) != v]
+            if fields:
+                for f in fields:
+                    setattr(stored, f, values[f])
+                stored.updated_at = now
+                changed.append(stored)
+        updated_fields = [f for f in parsed.format.columns if f != "symbol"]
+        bulk_create_with_history(new, StockMetadata, batch_size=1000, default_change_reason=reason)
+        bulk_update_with_history(
             changed,
-            update_conflicts=True,
-            unique_fields=["symbol"],
-            update_fields=[*fields, "updated_at"],
+            StockMetadata,
+            [*updated_fields, "updated_at"],
             batch_size=1000,
+            default_change_reason=reason,
         )
+        result.inserted, result.updated = len(new), len(changed)
+        result.unchanged = len(rows) - len(new) - len(changed)
         if dry_run:
             transaction.set_rollback(True)
+    if parsed.rejects:
+        result.rejected, result.errors = len(parsed.rejects), parsed.errors[:MAX_ERRORS_SHOWN]
+        result.error_total = len(parsed.errors)
+        if not dry_run:
+            result.rejects_path = _write_rejects(rejects_path(path, rejects_dir), parsed)
     return result

@@ -45,7 +45,7 @@ def load_error(*args):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949"])
 def test_an_fdr_krx_listing_loads_with_names_markets_and_sizes(tmp_path, encoding):
     assert load(write(tmp_path, "krx.csv", KRX, encoding)) == (
-        "inserted 2, updated 0, unchanged 0 (fdr-krx, 2 rows)"
+        "inserted 2, updated 0, unchanged 0, rejected 0 (fdr-krx, 2 rows)"
     )
     samsung = StockMetadata.objects.get(symbol="005930")
     assert (samsung.name, samsung.market, samsung.market_cap, samsung.listed_shares) == (
@@ -61,7 +61,7 @@ def test_a_krx_desc_listing_adds_sector_industry_and_listing_date_and_keeps_the_
     load(write(tmp_path, "krx.csv", KRX))
 
     assert load(write(tmp_path, "desc.csv", KRX_DESC)) == (
-        "inserted 0, updated 1, unchanged 0 (fdr-krx-desc, 1 rows)"
+        "inserted 0, updated 1, unchanged 0, rejected 0 (fdr-krx-desc, 1 rows)"
     )
     samsung = StockMetadata.objects.get(symbol="005930")
     assert (samsung.sector, samsung.industry, samsung.listing_date) == (
@@ -75,7 +75,7 @@ def test_a_krx_desc_listing_adds_sector_industry_and_listing_date_and_keeps_the_
 def test_reloading_reports_unchanged_rows(tmp_path):
     path = write(tmp_path, "krx.csv", KRX)
     load(path)
-    assert load(path) == "inserted 0, updated 0, unchanged 2 (fdr-krx, 2 rows)"
+    assert load(path) == "inserted 0, updated 0, unchanged 2, rejected 0 (fdr-krx, 2 rows)"
 
 
 def test_the_canonical_file_keeps_leading_zeros_and_reads_booleans(tmp_path):
@@ -96,7 +96,7 @@ def test_every_bad_row_is_named_and_nothing_is_written(tmp_path):
         "stocks.csv",
         "symbol,name,market,market_cap,listing_date\n"
         "005930,삼성전자 우선,KOSPI,1000,2020-01-01\n"
-        "5930,삼성전자,KOSPI,,\n"
+        "59300,삼성전자,KOSPI,,\n"
         "035720,카카오,NASDAQ,-3,2017-02-30\n"
         "000660,,KOSPI,,\n"
         "005930,삼성전자,KOSPI,,\n",
@@ -104,25 +104,32 @@ def test_every_bad_row_is_named_and_nothing_is_written(tmp_path):
 
     assert load_error(path) == (
         "Nothing was loaded.\n"
-        f"{path}:3: symbol: 5930 is not a KRX code (six characters, such as 005930)\n"
-        f"{path}:4: market: NASDAQ is not a market (KOSPI, KOSDAQ, KONEX, KOSDAQ GLOBAL)\n"
+        f"{path}:3: symbol: 59300 is not the KRX code of a listed stock, ETF or ETN (six "
+        "characters, such as 005930); funds and other securities have no bars here\n"
+        f"{path}:4: market: NASDAQ is not a market (KOSPI, KOSDAQ, KONEX, KOSDAQ GLOBAL, KRX)\n"
         f"{path}:4: market_cap: -3 is not a whole number of zero or more\n"
         f"{path}:4: listing_date: 2017-02-30 is not a date (YYYY-MM-DD)\n"
         f"{path}:5: name: missing value\n"
-        f"{path}:6: symbol: 005930 repeats line 2"
+        f"{path}:6: symbol: 005930 repeats line 2\n"
+        "--skip-invalid loads the valid rows"
     )
     assert StockMetadata.objects.get().name == "삼성전자"
 
 
 def test_dry_run_counts_and_writes_nothing(tmp_path):
     assert load(write(tmp_path, "krx.csv", KRX), "--dry-run") == (
-        "Dry run, nothing written: would have inserted 2, updated 0, unchanged 0 (fdr-krx, 2 rows)"
+        "Dry run, nothing written: would have inserted 2, updated 0, unchanged 0, rejected 0 "
+        "(fdr-krx, 2 rows)"
     )
     assert not StockMetadata.objects.exists()
 
 
-def test_an_unknown_header_lists_the_formats(tmp_path):
+def test_an_unknown_header_says_what_it_found_and_lists_the_formats(tmp_path):
     path = write(tmp_path, "x.csv", "ticker,company\n005930,Samsung\n")
-    assert load_error(path).startswith(
-        f"Nothing was loaded.\n{path}:1: unknown header ticker,company. Known formats: qb: symbol"
+    assert load_error(path) == (
+        f"Nothing was loaded.\n{path}:1: unknown header: found ticker, company. Known formats: "
+        "fdr-krx: Code, Name, Market, Marcap, Stocks; fdr-krx-desc: Code, Name, Market, Sector, "
+        "Industry, ListingDate; fdr-krx-old: Symbol, Name, Market, Sector, Industry, "
+        "ListingDate; qb: symbol, name, market[, name_en, kind, sector, industry, market_cap, "
+        "listed_shares, listing_date, is_active] (case and surrounding spaces do not matter)"
     )
