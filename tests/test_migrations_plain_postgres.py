@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -85,3 +86,23 @@ def test_required_mode_stops_migrate_with_a_message_naming_the_server(empty_data
     # TimescaleDB server runs it in full.
     shown = manage("showmigrations", "marketdata", DATABASE_URL=empty_database)
     assert shown.stdout.split("\n")[1:3] == [" [X] 0001_initial", " [ ] 0002_timescaledb"]
+
+
+def test_a_full_migrate_creates_no_extension_the_project_does_not_use(empty_database):
+    result = manage("migrate", "--no-input", DATABASE_URL=empty_database)
+    assert result.returncode == 0, result.stderr
+
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        user=db["USER"],
+        password=db.get("PASSWORD") or None,
+        dbname="qb_empty_for_migrate",
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT extname FROM pg_extension ORDER BY 1")
+            assert cursor.fetchall() == [("plpgsql",)]
+    finally:
+        other.close()

