@@ -12,26 +12,16 @@ import math
 from dataclasses import dataclass
 
 from marketdata.errors import LoadError
+from marketdata.facts import MINUTES, is_intraday
 from marketdata.models import Interval
 
-MINUTES = {
-    Interval.MIN_1: 1,
-    Interval.MIN_3: 3,
-    Interval.MIN_5: 5,
-    Interval.MIN_10: 10,
-    Interval.MIN_15: 15,
-    Interval.MIN_30: 30,
-    Interval.MIN_60: 60,
-}
+__all__ = ["MINUTES", "is_intraday"]
+
 DAILY = (Interval.DAY, Interval.WEEK, Interval.MONTH)
 # Average days between bars: daily bars skip weekends and holidays, monthly ones vary.
 DAYS_APART = ((Interval.DAY, 0, 4), (Interval.WEEK, 5, 10), (Interval.MONTH, 25, 35))
 # The KRX regular session, in minutes since 00:00 KST.
 SESSION_OPEN, SESSION_CLOSE = 9 * 60, 15 * 60 + 30
-
-
-def is_intraday(interval: str) -> bool:
-    return interval in MINUTES
 
 
 @dataclass(frozen=True)
