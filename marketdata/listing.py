@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from marketdata import encodings
 from marketdata.errors import shown
-from marketdata.models import Kind, Market, StockMetadata
+from marketdata.models import Market, SecurityKind, StockMetadata
 from marketdata.sources import rejects_path
 from marketdata.symbols import is_equity, is_index
 
@@ -160,11 +160,11 @@ def _date(value):
     raise ValueError(f"{shown(value)} is not a date (YYYY-MM-DD)")
 
 
-def _choice(choices, what):
+def _choice(choices, what, *, upper=False):
     def parse(value):
-        if value not in choices.values:
+        if (value.upper() if upper else value) not in choices.values:
             raise ValueError(f"{shown(value)} is not {what} ({', '.join(choices.values)})")
-        return value
+        return value.upper() if upper else value
 
     return parse
 
@@ -191,7 +191,7 @@ PARSERS = {
     "name": _text(100),
     "name_en": _text(100),
     "market": _choice(Market, "a market"),
-    "kind": _choice(Kind, "a kind"),
+    "kind": _choice(SecurityKind, "a kind", upper=True),
     "sector": _text(100),
     "industry": _text(200),
     "market_cap": _whole,
@@ -204,12 +204,12 @@ OPTIONAL_EMPTY = {"market_cap": None, "listed_shares": None, "listing_date": Non
 
 def _kind_of(symbol: str) -> str:
     """The kind of a new row whose file does not say: an index by its code, else a stock."""
-    return Kind.INDEX if is_index(symbol) else Kind.STOCK
+    return SecurityKind.INDEX if is_index(symbol) else SecurityKind.STOCK
 
 
 def _symbol_error(symbol: str, kind: str) -> str | None:
     """What is wrong with `symbol` for a security of `kind`, if anything."""
-    if kind == Kind.INDEX:
+    if kind == SecurityKind.INDEX:
         return None if is_index(symbol) else f"{shown(symbol)} is not an index code (1001)"
     if is_equity(symbol):
         return None

@@ -133,3 +133,43 @@ def test_an_unknown_header_says_what_it_found_and_lists_the_formats(tmp_path):
         "ListingDate; qb: symbol, name, market[, name_en, kind, sector, industry, market_cap, "
         "listed_shares, listing_date, is_active] (case and surrounding spaces do not matter)"
     )
+
+
+def test_a_listing_gives_kinds_and_indices_keep_their_four_digit_codes(tmp_path):
+    path = write(
+        tmp_path,
+        "kinds.csv",
+        "symbol,name,market,kind\n1001,코스피,KOSPI,index\n069500,KODEX 200,KOSPI,ETF\n"
+        "005930,삼성전자,KOSPI,\n",
+    )
+    load(path)
+    assert dict(StockMetadata.objects.values_list("symbol", "kind")) == {
+        "1001": "INDEX",
+        "069500": "ETF",
+        "005930": "STOCK",
+    }
+
+
+def test_an_index_code_for_a_stock_and_a_stock_code_for_an_index_are_refused(tmp_path):
+    path = write(
+        tmp_path,
+        "kinds.csv",
+        "symbol,name,market,kind\n1001,코스피,KOSPI,stock\n005930,X,KOSPI,index\n",
+    )
+    assert load_error(path).splitlines()[1:3] == [
+        f"{path}:2: symbol: 1001 is not the KRX code of a listed stock, ETF or ETN (six "
+        "characters, such as 005930); funds and other securities have no bars here",
+        f"{path}:3: symbol: 005930 is not an index code (1001)",
+    ]
+
+
+def test_each_listing_change_is_in_the_stock_history_with_the_file_as_its_reason(tmp_path):
+    load(write(tmp_path, "krx.csv", KRX))
+    load(write(tmp_path, "renamed.csv", KRX.replace("에코프로비엠", "에코프로BM")))
+
+    history = StockMetadata.history.filter(symbol="247540").order_by("history_date")
+    assert [(h.history_type, h.name, h.history_change_reason) for h in history] == [
+        ("+", "에코프로비엠", "load_stock_metadata krx.csv"),
+        ("~", "에코프로BM", "load_stock_metadata renamed.csv"),
+    ]
+    assert StockMetadata.history.filter(symbol="005930").count() == 1

@@ -285,7 +285,7 @@ def test_the_current_fdr_listing_loads_every_market_and_letter_codes():
         "KOSDAQ GLOBAL": 52,
         "KONEX": 113,
     }
-    assert StockMetadata.objects.get(symbol="0004Y0").kind == "stock"
+    assert StockMetadata.objects.get(symbol="0004Y0").kind == "STOCK"
     assert listing(REAL / "L1-fdr-listing-krx/krx_stock_list.csv")[1].startswith(
         "inserted 0, updated 0, unchanged 2,894,"
     )
