@@ -66,6 +66,12 @@ def column(name: str, description, fmt: Callable, *, signed: bool = False):
     return show
 
 
+def clipped(text: str):
+    """Free text in a list cell, cut with an ellipsis where it is long (the whole of it on
+    hover), so that one long stock or strategy name cannot widen the table."""
+    return format_html('<span class="qb-clip" title="{}">{}</span>', text, text)
+
+
 @dataclass(frozen=True)
 class Total:
     name: str

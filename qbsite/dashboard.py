@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from marketdata import sessions
 from qbsite import health
-from trading import access
+from trading import access, positions
 from trading.models import Level, Position, RiskMetric, SystemLog, Trade
 
 HEALTH_SECONDS = 60
@@ -79,6 +79,7 @@ def figures(user) -> dict:
         "unrealized": total("unrealized"),
         "open_positions": int(total("open")),
         "book_value": total("value"),
+        "stale": positions.stale_summary(positions.stale(accounts=access.visible_accounts(user))),
         "risk": latest_risk(user),
         "accounts": per_account,
         "charges_differ": int(total("differ")),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from marketdata import facts, introspection, sessions
 from marketdata.prices import latest_closes
 from qbsite import replica
+from trading import positions
 from trading.models import Level, Position, SystemLog
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -312,25 +313,34 @@ def check_logs(ctx):
 
 
 def check_positions(ctx):
+    # Symbols only, like the unpriced ones: the health page is for every member of staff,
+    # some of whom may not see every account.
+    stale = sorted({p.symbol for p in positions.stale()})
     open_symbols = list(Position.objects.filter(quantity__gt=0).values_list("symbol", flat=True))
-    if not open_symbols:
-        return Check("positions", OK, "no open positions", {"open": 0, "unpriced": []})
-    quotes = latest_closes(open_symbols, ctx.now)
+    quotes = latest_closes(open_symbols, ctx.now) if open_symbols else {}
     since = ctx.last_session.open
     unpriced = sorted(s for s in open_symbols if s not in quotes or quotes[s].time < since)
     details = {
         "open": len(open_symbols),
         "unpriced": unpriced,
+        "stale": stale,
         "last_session": str(ctx.last_session.date),
     }
-    if unpriced:
-        return Check(
-            "positions",
-            WARNING,
-            f"{len(unpriced)} of {len(open_symbols)} open positions have no price from the last "
-            f"session ({ctx.last_session.date}): {', '.join(unpriced[:10])}",
-            details,
+    problems = []
+    if stale:
+        problems.append(
+            f"{len(stale)} positions are older than their trades ({', '.join(stale[:10])}):"
+            " rebuild them"
         )
+    if unpriced:
+        problems.append(
+            f"{len(unpriced)} of {len(open_symbols)} open positions have no price from the last "
+            f"session ({ctx.last_session.date}): {', '.join(unpriced[:10])}"
+        )
+    if problems:
+        return Check("positions", WARNING, "; ".join(problems), details)
+    if not open_symbols:
+        return Check("positions", OK, "no open positions", details)
     return Check("positions", OK, f"{len(open_symbols)} open positions, all priced", details)
 
 

@@ -41,10 +41,20 @@ def test_rebuilding_positions_shows_the_reconciliation_before_writing(admin_clie
     preview = admin_client.post(url, selected)
 
     assert preview.status_code == 200
-    assert "005930: quantity 7 -&gt; 10, average_price 69000.0000 -&gt; 70000.0000" in preview.text
+    # Field names and figures as the list shows them, not column names and raw decimals.
+    assert preview.context["differences"][0]["fields"][:2] == [
+        ("quantity", "7", "10"),
+        ("average price", "69,000", "70,000"),
+    ]
+    assert '<td class="qb-num">69,000</td><td class="qb-num">70,000</td>' in preview.text
     assert Position.objects.get().quantity == 7
 
-    done = admin_client.post(url, selected | {"confirm": "yes"}, follow=True)
+    # The preview's button posts the positions to the rebuild page.
+    done = admin_client.post(
+        reverse("admin:trading_position_rebuild"),
+        {"position": preview.context["keys"], "confirm": "yes"},
+        follow=True,
+    )
 
     assert "Rebuilt 1 positions: 1 changed, 0 unchanged." in done.text
     position = Position.objects.get()

@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     DecimalField,
     ExpressionWrapper,
@@ -17,14 +18,16 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from display import numbers, times
-from display.lists import FiguresAdmin, Total, column, figure
+from display.lists import FiguresAdmin, Total, clipped, column, figure
 from marketdata.admin_history import HistoryAdmin
 from marketdata.admin_imports import LimitedImportMixin
 from marketdata.admin_lists import (
@@ -36,6 +39,7 @@ from marketdata.admin_lists import (
 )
 from marketdata.models import StockMetadata
 from marketdata.sessions import KST
+from marketdata.symbols import is_symbol
 from trading import access, charts, fills, performance, positions
 from trading.accounting import OversellError
 from trading.models import (
@@ -47,6 +51,7 @@ from trading.models import (
     StrategyPerformance,
     SystemLog,
     Trade,
+    TradeChange,
 )
 from trading.resources import TradeResource
 
@@ -92,6 +97,17 @@ class AccountScoped:
         if db_field.name == "account":
             kwargs["queryset"] = access.visible_accounts(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# Compact columns for lists that must fit the window: codes, not names.
+@admin.display(description=_("account"), ordering="account__code")
+def account_code(row):
+    return row.account.code
+
+
+@admin.display(description=_("venue"), ordering="venue")
+def venue_code(trade):
+    return trade.venue
 
 
 class AccountFilter(admin.SimpleListFilter):
@@ -206,8 +222,8 @@ class TradeAdmin(
     resource_classes = [TradeResource]
     list_display = (
         "executed_at",
-        "account",
-        "venue",
+        account_code,
+        venue_code,
         "stock",
         "side_shown",
         column("quantity", _("quantity"), numbers.quantity),
@@ -216,7 +232,7 @@ class TradeAdmin(
         column("commission", _("commission (KRW)"), numbers.won),
         column("tax", _("tax (KRW)"), numbers.won),
         "checks",
-        "strategy",
+        "strategy_shown",
         "broker_order_id",
     )
     totals = [
@@ -367,7 +383,11 @@ class TradeAdmin(
 
     @admin.display(description=_("symbol"), ordering="symbol")
     def stock(self, trade):
-        return f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip()
+        return clipped(f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip())
+
+    @admin.display(description=_("strategy"), ordering="strategy")
+    def strategy_shown(self, trade):
+        return clipped(trade.strategy)
 
     @admin.display(description=_("side"), ordering="side")
     def side_shown(self, trade):
@@ -401,7 +421,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
     list_display = (
         "symbol",
         "name",
-        "account",
+        account_code,
         column("quantity", _("quantity"), numbers.quantity),
         column("average_price", _("average price (KRW)"), numbers.price),
         column("last_price", _("last price (KRW)"), numbers.price),
@@ -409,7 +429,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         "weight",
         column("unrealized_pnl", _("unrealized PnL (KRW)"), numbers.signed_won, signed=True),
         column("realized_pnl", _("realized PnL (KRW)"), numbers.signed_won, signed=True),
-        "updated_at",
+        "updated",
     )
     totals = [
         Total("market_value", _("market value"), Sum("market_value")),
@@ -435,7 +455,15 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(stock_name=stock_name(), portfolio=Subquery(portfolio[:1]))
+            .annotate(
+                stock_name=stock_name(),
+                portfolio=Subquery(portfolio[:1]),
+                trades_changed_at=Subquery(
+                    TradeChange.objects.filter(
+                        account=OuterRef("account"), symbol=OuterRef("symbol")
+                    ).values("changed_at")
+                ),
+            )
         )
 
     @admin.display(description=_("name"))
@@ -448,11 +476,63 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             return None
         return position.market_value / position.portfolio
 
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def updated(self, position):
+        """When the position was stored; marked when its trades changed since."""
+        shown = times.moment(position.updated_at)
+        if position.trades_changed_at is None:
+            return shown
+        return format_html(
+            '<span class="qb-stale" title="{}">{} &#9888;</span>',
+            _("Trades changed at %(moment)s: rebuild this position.")
+            % {"moment": times.moment(position.trades_changed_at)},
+            shown,
+        )
+
+    def get_urls(self):
+        rebuild = path(
+            "rebuild/",
+            self.admin_site.admin_view(self.rebuild_view),
+            name="trading_position_rebuild",
+        )
+        return [rebuild, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        found = positions.stale(accounts=access.visible_accounts(request.user))
+        extra_context = {
+            **(extra_context or {}),
+            "stale": positions.stale_summary(found),
+            "can_rebuild": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
     @admin.action(
         description=_("Rebuild selected positions from their trades"), permissions=["change"]
     )
     def rebuild_selected(self, request, queryset):
-        keys = set(queryset.values_list("account_id", "symbol"))
+        return self.rebuild_response(request, set(queryset.values_list("account_id", "symbol")))
+
+    def rebuild_view(self, request):
+        """The positions older than their trades (or those posted back by the preview),
+        rebuilt after a preview: where the stale-positions notice leads."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        visible = access.visible_accounts(request.user)
+        if request.method == "POST":
+            posted = {tuple(k.split(":", 1)) for k in request.POST.getlist("position")}
+            keys = {(int(a), s) for a, s in posted if a.isdigit() and is_symbol(s)}
+            allowed = set(visible.filter(pk__in={a for a, _ in keys}).values_list("pk", flat=True))
+            keys = {k for k in keys if k[0] in allowed}
+        else:
+            keys = {(p.account_id, p.symbol) for p in positions.stale(accounts=visible)}
+        if not keys:
+            self.message_user(request, _("Every position is up to date with its trades."))
+            return redirect("admin:trading_position_changelist")
+        return self.rebuild_response(request, keys)
+
+    def rebuild_response(self, request, keys: set[tuple[int, str]]):
+        """The reconciliation of the positions `keys` (account id, symbol) to confirm, or,
+        confirmed, their rebuild."""
         scope = {
             "symbols": sorted({s for _, s in keys}),
             "accounts": sorted({a for a, _ in keys}),
@@ -460,7 +540,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         }
         now = timezone.now()
         try:
-            if request.POST.get("confirm") != "yes":
+            if request.method != "POST" or request.POST.get("confirm") != "yes":
                 result = positions.reconcile(as_of=now, **scope)
                 return TemplateResponse(
                     request,
@@ -470,22 +550,61 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
                         "opts": self.model._meta,
                         "title": _("Rebuild positions"),
                         "as_of": timezone.localtime(now),
-                        "differences": result.differences,
+                        "differences": preview(result.differences),
                         "unchanged": result.unchanged,
-                        "symbols": queryset,
+                        "keys": [f"{a}:{s}" for a, s in sorted(keys)],
                     },
                 )
             result = positions.rebuild(as_of=now, **scope)
         except OversellError as e:
-            self.message_user(request, f"Positions not rebuilt: {e}", messages.ERROR)
-            return None
+            self.message_user(
+                request, _("Positions not rebuilt: %(reason)s") % {"reason": e}, messages.ERROR
+            )
+            return redirect("admin:trading_position_changelist")
         self.message_user(
             request,
-            f"Rebuilt {len(keys)} positions: {len(result.differences)} changed, "
-            f"{result.unchanged} unchanged.",
+            _("Rebuilt %(count)s positions: %(changed)s changed, %(unchanged)s unchanged.")
+            % {
+                "count": len(keys),
+                "changed": len(result.differences),
+                "unchanged": result.unchanged,
+            },
             messages.SUCCESS,
         )
-        return None
+        return redirect("admin:trading_position_changelist")
+
+
+# How the rebuild preview shows each compared field.
+PREVIEW_FORMATS = {
+    "quantity": numbers.quantity,
+    "average_price": numbers.price,
+    "last_price": numbers.price,
+    "market_value": numbers.won,
+    "realized_pnl": numbers.signed_won,
+    "unrealized_pnl": numbers.signed_won,
+}
+CHANGES = {"new": _("new"), "changed": _("changed"), "removed": _("removed: no trades")}
+
+
+def preview(differences):
+    """The differences as the preview shows them: field names and figures as the list
+    shows them."""
+    return [
+        {
+            "account": d.account,
+            "symbol": d.symbol,
+            "change": CHANGES[d.change],
+            "fields": [
+                (
+                    Position._meta.get_field(name).verbose_name,
+                    PREVIEW_FORMATS[name](old),
+                    PREVIEW_FORMATS[name](new),
+                )
+                for name, (old, new) in d.fields.items()
+            ],
+        }
+        for d in differences
+    ]
 
 
 class ChartAboveList:

@@ -443,6 +443,34 @@ class Position(models.Model):
         )
 
 
+class TradeChange(models.Model):
+    """The positions (account, symbol) whose trades changed since they were last rebuilt,
+    and when.
+
+    Written by statement-level triggers on `trades` (migration 0009), so that every writer
+    counts, the trading engine's own SQL included; trading/positions.py consumes the rows
+    of the positions it rebuilds.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+    )
+    symbol = models.CharField(_("symbol"), max_length=10)
+    changed_at = models.DateTimeField(_("trades changed at"))
+
+    class Meta:
+        db_table = "trade_changes"
+        verbose_name = _("trade change")
+        verbose_name_plural = _("trade changes")
+        constraints = [
+            # The triggers' ON CONFLICT target: one mark per position.
+            models.UniqueConstraint(fields=["account", "symbol"], name="trade_changes_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.symbol} {times.moment(self.changed_at)}"
+
+
 class StrategyPerformance(models.Model):
     strategy = models.CharField(_("strategy"), max_length=50)
     date = models.DateField(_("date"))

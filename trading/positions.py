@@ -1,14 +1,15 @@
 """Positions recomputed from the trades and marked to the market data, compared with what
-is stored, and written back; per account."""
+is stored, and written back; per account. And which positions are older than their trades."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from marketdata.prices import latest_closes
 from trading.accounting import replay
-from trading.models import Account, Position, Trade
+from trading.models import Account, Position, Trade, TradeChange
 
 COMPARED = (
     "quantity",
@@ -99,9 +100,77 @@ def reconcile(*, as_of: datetime, symbols=None, accounts=None, only=None) -> Rec
     return Reconciliation(differences, computed, unchanged)
 
 
+@dataclass(frozen=True)
+class StalePosition:
+    account_id: int
+    account: str  # its code
+    symbol: str
+    changed_at: datetime  # when its trades last changed
+
+    def __str__(self):
+        return f"{self.account} {self.symbol}"
+
+
+def stale(*, accounts=None) -> list[StalePosition]:
+    """The positions whose trades changed since they were last rebuilt (marked by triggers
+    on trades, whoever wrote them), of `accounts` (ids or a queryset; None: all): the one
+    rule that the positions list, the front page and the health check show."""
+    marks = TradeChange.objects.order_by("symbol", "account__code")
+    if accounts is not None:
+        marks = marks.filter(account__in=accounts)
+    return [
+        StalePosition(*row)
+        for row in marks.values_list("account_id", "account__code", "symbol", "changed_at")
+    ]
+
+
+def stale_summary(found: list[StalePosition]) -> dict | None:
+    """What the positions list and the front page say of positions older than their
+    trades: how many, which (the first ten), since when."""
+    if not found:
+        return None
+    return {
+        "count": len(found),
+        "positions": [str(p) for p in found[:10]],
+        "since": min(p.changed_at for p in found),
+    }
+
+
+def _in_scope(queryset, *, symbols, accounts, only):
+    if symbols:
+        queryset = queryset.filter(symbol__in=symbols)
+    if accounts is not None:
+        queryset = queryset.filter(account__in=accounts)
+    if only is not None:
+        queryset = queryset.filter(
+            account__in={a for a, _ in only}, symbol__in={s for _, s in only}
+        )
+    return queryset
+
+
+def _consume_marks(*, as_of: datetime, symbols, accounts, only):
+    """Remove the marks of the positions a rebuild up to `as_of` brings in step, before it
+    reads the trades: that later statement sees every change whose mark goes here, while a
+    change committed after it leaves a mark of its own (it waits on the rows deleted here).
+    Positions as of a past moment leave out the later trades: they stay marked."""
+    scope = {"symbols": symbols, "accounts": accounts, "only": only}
+    later = _in_scope(Trade.objects.filter(executed_at__gt=as_of), **scope)
+    behind = set(later.order_by().values_list("account_id", "symbol").distinct())
+    marks = _in_scope(TradeChange.objects.all(), **scope)
+    keys = {m[1:]: m[0] for m in marks.values_list("pk", "account_id", "symbol")}
+    done = [pk for key, pk in keys.items() if key not in behind and (only is None or key in only)]
+    TradeChange.objects.filter(pk__in=done).delete()
+    for account_id, symbol in behind - set(keys):
+        if only is None or (account_id, symbol) in only:
+            TradeChange.objects.get_or_create(
+                account_id=account_id, symbol=symbol, defaults={"changed_at": timezone.now()}
+            )
+
+
 @transaction.atomic
 def rebuild(*, as_of: datetime, symbols=None, accounts=None, only=None) -> Reconciliation:
     """Store the recomputed positions; returns what differed before."""
+    _consume_marks(as_of=as_of, symbols=symbols, accounts=accounts, only=only)
     result = reconcile(as_of=as_of, symbols=symbols, accounts=accounts, only=only)
     for difference in result.differences:
         account_id, symbol = difference.account_id, difference.symbol
