@@ -4,13 +4,14 @@ Every variable is listed with its default in `.env.example` and in the README.
 A value that cannot be used raises ImproperlyConfigured naming the variable.
 """
 
-from decimal import Decimal, InvalidOperation
+from argparse import ArgumentTypeError
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from marketdata import arguments
 from marketdata.durations import is_interval
 from marketdata.sessions import PROFILES as SESSION_PROFILES
 
@@ -84,9 +85,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    # Before SecurityMiddleware, so that its HTTPS redirect carries the headers too.
     "qbsite.middleware.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request's values into a query (sessions, CSRF, logins).
+    "qbsite.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -273,29 +277,35 @@ def _capital(name):
     for item in filter(None, (part.strip() for part in raw.split(","))):
         strategy, _, amount = item.partition("=")
         try:
-            value = Decimal(amount)
-        except InvalidOperation:
-            value = Decimal(-1)
-        if not strategy or not value.is_finite() or value <= 0:
+            capital[strategy.strip()] = arguments.amount(amount)
+            if not strategy.strip():
+                raise ArgumentTypeError("no strategy")
+        except ArgumentTypeError as e:
             raise ImproperlyConfigured(
-                f"{name}: {item!r} is not strategy=amount with a positive amount in KRW."
-            )
-        capital[strategy.strip()] = value
+                f"{name}: {item!r} is not strategy=amount with a positive amount in KRW "
+                f"(at most {arguments.MAX_AMOUNT:,})."
+            ) from e
     return capital
 
 
 QB_STRATEGY_CAPITAL = _capital("QB_STRATEGY_CAPITAL")
 try:
     QB_PORTFOLIO_CASH = (
-        Decimal(env.str("QB_PORTFOLIO_CASH", default=""))
+        arguments.cash(env.str("QB_PORTFOLIO_CASH", default=""))
         if env.str("QB_PORTFOLIO_CASH", default="")
         else None
     )
-except InvalidOperation as e:
-    raise ImproperlyConfigured("QB_PORTFOLIO_CASH is not an amount in KRW.") from e
+except ArgumentTypeError as e:
+    raise ImproperlyConfigured(f"QB_PORTFOLIO_CASH: {e}.") from e
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only behind a proxy that sets it (and strips the client's);
+# otherwise any client could claim HTTPS.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("SECURE_PROXY_SSL_HEADER", default=False)
+    else None
+)
 # Probes speak plain HTTP inside the cluster.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -307,4 +317,6 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+# Where a login lands when its `next` is missing or refused (another site, say).
+LOGIN_REDIRECT_URL = "admin:index"
 SECURE_REFERRER_POLICY = "same-origin"

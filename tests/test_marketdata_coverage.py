@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from marketdata.models import MarketData
+from marketdata.models import MarketData, StockMetadata
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,12 @@ def test_with_nextrade_hours_the_pre_and_after_market_minutes_are_expected(setti
 
     assert (row["bars"], row["missing"]) == (380, 50 + 270)
     assert row["gaps"] == ["2025-11-26 08:00-08:49", "2025-11-26 15:30-19:59"]
+
+
+@pytest.mark.django_db
+def test_the_csv_quotes_names_a_spreadsheet_would_run_as_formulas():
+    StockMetadata.objects.create(symbol="005930", name="=cmd|' /C calc'!A0", market="KOSPI")
+    factories.bar().save()
+    out = StringIO()
+    call_command("marketdata_coverage", "--format", "csv", stdout=out)
+    assert out.getvalue().splitlines()[1].startswith("005930,'=cmd|' /C calc'!A0,1d,1,")

@@ -75,7 +75,19 @@ def test_an_unreadable_secret_key_file_is_named():
             "QB_STRATEGY_CAPITAL",
             "momentum=-5",
             "QB_STRATEGY_CAPITAL: 'momentum=-5' is not strategy=amount with a positive amount "
-            "in KRW.",
+            "in KRW (at most 1,000,000,000,000,000).",
+        ),
+        (
+            "QB_STRATEGY_CAPITAL",
+            "momentum=1e400",
+            "QB_STRATEGY_CAPITAL: 'momentum=1e400' is not strategy=amount with a positive amount "
+            "in KRW (at most 1,000,000,000,000,000).",
+        ),
+        (
+            "QB_PORTFOLIO_CASH",
+            "Infinity",
+            "QB_PORTFOLIO_CASH: Infinity is not an amount in KRW 0 or more and at most "
+            "1,000,000,000,000,000.",
         ),
         (
             "DATABASE_URL",

@@ -8,8 +8,9 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import coverage, day_counts
+from marketdata import arguments, coverage, day_counts
 from marketdata.models import Interval
+from marketdata.resources import formula_safe
 from marketdata.sessions import KST
 
 MAX_GAPS_SHOWN = 20
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--symbol")
+        parser.add_argument("--symbol", type=arguments.symbol)
         parser.add_argument("--interval", choices=Interval.values)
         parser.add_argument("--gaps", action="store_true", help="compare with the sessions")
         parser.add_argument("--format", default="table", choices=["table", "json", "csv"])
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--refresh-since",
-            type=dt.date.fromisoformat,
+            type=arguments.day,
             metavar="DATE",
             help="count again the bars from this date (Korea time) on, then report",
         )
@@ -72,7 +73,7 @@ class Command(BaseCommand):
                 writer.writerow(
                     [
                         r.symbol,
-                        r.name,
+                        formula_safe(r.name),  # as the admin's exports: no live formulas
                         r.interval,
                         r.bars,
                         r.first.isoformat(),

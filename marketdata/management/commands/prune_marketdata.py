@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import pruning
+from marketdata import arguments, pruning
 from marketdata.models import Interval
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", required=True, metavar="INTERVAL")
-        parser.add_argument("--symbol")
+        parser.add_argument("--symbol", type=arguments.symbol)
         parser.add_argument("--interval", choices=Interval.values)
         parser.add_argument("--dry-run", action="store_true", help="count, remove nothing")
 

@@ -5,17 +5,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
-from marketdata import aggregates, day_counts, timescale
+from marketdata import aggregates, arguments, day_counts, timescale
 from marketdata.durations import is_interval
 from marketdata.introspection import inspect
 from marketdata.sessions import KST
-
-
-def date(text):
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), KST)
-    except ValueError as e:
-        raise CommandError(f"{text!r} is not a date like 2024-01-31") from e
 
 
 class Command(BaseCommand):
@@ -33,8 +26,12 @@ class Command(BaseCommand):
         compress.add_argument("--older-than", required=True, metavar="INTERVAL")
         compress.add_argument("--dry-run", action="store_true")
         decompress = sub.add_parser("decompress", help="decompress chunks in a date range")
-        decompress.add_argument("--from", dest="start", required=True, metavar="DATE")
-        decompress.add_argument("--to", dest="end", required=True, metavar="DATE")
+        decompress.add_argument(
+            "--from", dest="start", required=True, metavar="DATE", type=arguments.day
+        )
+        decompress.add_argument(
+            "--to", dest="end", required=True, metavar="DATE", type=arguments.day
+        )
         decompress.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, action, **options):
@@ -120,7 +117,8 @@ class Command(BaseCommand):
         self._change("compress", dry_run, timescale.chunks_to_compress(connection, cutoff))
 
     def _decompress(self, start, end, dry_run, **options):
-        first, last = date(start), date(end) + dt.timedelta(days=1)
+        first = dt.datetime.combine(start, dt.time(), KST)
+        last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), KST)
         if last <= first:
             raise CommandError("--to must not be before --from")
         self._require_hypertable()

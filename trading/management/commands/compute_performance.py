@@ -1,24 +1,16 @@
 """Daily strategy performance from trades and market data, upserted by (strategy, date)."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
-from django.utils import timezone
+from django.db import DatabaseError, transaction
 
-from marketdata.sessions import KST
+from marketdata import arguments
+from marketdata.sessions import last_closed
 from trading import performance
 from trading.accounting import OversellError
 from trading.models import Trade
-
-
-def day(text):
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as e:
-        raise CommandError(f"{text!r} is not a date like 2024-01-31") from e
 
 
 class Command(BaseCommand):
@@ -30,43 +22,55 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--strategy", action="append", dest="strategies", metavar="NAME")
-        parser.add_argument("--from", dest="start", help="first date (default: first trade)")
-        parser.add_argument("--to", dest="end", help="last date (default: today)")
         parser.add_argument(
-            "--capital", help="capital in KRW for every strategy (default: QB_STRATEGY_CAPITAL)"
+            "--strategy", action="append", dest="strategies", metavar="NAME", type=arguments.name
+        )
+        parser.add_argument(
+            "--from", dest="start", type=arguments.day, help="first date (default: first trade)"
+        )
+        parser.add_argument(
+            "--to",
+            dest="end",
+            type=arguments.closed_session_day,
+            help="last date, at most the last closed session (the default)",
+        )
+        parser.add_argument(
+            "--capital",
+            type=arguments.amount,
+            help="capital in KRW for every strategy (default: QB_STRATEGY_CAPITAL)",
         )
 
     def handle(self, *args, strategies, start, end, capital, **options):
-        end = day(end) if end else timezone.localdate(timezone.now(), KST)
-        strategies = strategies or list(
-            Trade.objects.order_by("strategy").values_list("strategy", flat=True).distinct()
-        )
-        if not strategies:
-            raise CommandError("No strategies: there are no trades.")
-        for strategy in strategies:
-            amount, source = self._capital(strategy, capital)
-            first = day(start) if start else self._first_trade(strategy)
-            try:
-                report = performance.compute(
-                    strategy=strategy, start=first, end=end, capital=amount
+        end = end or last_closed(dt.datetime.now(dt.UTC)).date
+        if start and start > end:
+            raise CommandError(f"--from {start} is after --to {end}.")
+        summaries = []
+        try:
+            with transaction.atomic():  # every strategy or none
+                strategies = strategies or list(
+                    Trade.objects.order_by("strategy").values_list("strategy", flat=True).distinct()
                 )
-                stored = performance.store(report)
-            except OversellError as e:
-                raise CommandError(f"{strategy}: {e}") from e
-            except DatabaseError as e:
-                raise CommandError(f"{strategy}: the database said: {e}".strip()) from e
-            self.stdout.write(self._summary(report, source, stored))
+                if not strategies:
+                    raise CommandError("No strategies: there are no trades.")
+                for strategy in strategies:
+                    amount, source = self._capital(strategy, capital)
+                    first = start or self._first_trade(strategy)
+                    try:
+                        report = performance.compute(
+                            strategy=strategy, start=first, end=end, capital=amount
+                        )
+                    except OversellError as e:
+                        raise CommandError(f"Nothing was stored: {strategy}: {e}") from e
+                    stored = performance.store(report)
+                    summaries.append(self._summary(report, source, stored))
+        except DatabaseError as e:
+            raise CommandError(f"Nothing was stored: the database said: {e}".strip()) from e
+        for summary in summaries:
+            self.stdout.write(summary)
 
     def _capital(self, strategy, given):
         if given:
-            try:
-                amount = Decimal(given)
-            except InvalidOperation as e:
-                raise CommandError(f"--capital {given!r} is not an amount in KRW") from e
-            if amount <= 0:
-                raise CommandError("--capital must be positive")
-            return amount, "--capital"
+            return given, "--capital"
         if strategy in settings.QB_STRATEGY_CAPITAL:
             return settings.QB_STRATEGY_CAPITAL[strategy], "QB_STRATEGY_CAPITAL"
         raise CommandError(

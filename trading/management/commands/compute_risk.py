@@ -1,13 +1,13 @@
 """Portfolio value, exposure, historical VaR and drawdown; writes a risk metric row."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
-from marketdata.sessions import as_of
+from marketdata import arguments
 from trading import risk
 from trading.accounting import OversellError
 from trading.models import Account, UnknownAccount
@@ -22,22 +22,25 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", help="date or ISO date-time (Korea time); default now")
         parser.add_argument(
             "--account", metavar="CODE", help="this account only (default: every account)"
         )
-        parser.add_argument("--lookback", type=int, default=250, help="daily returns to use")
         parser.add_argument(
-            "--cash", help="cash in KRW (default: QB_PORTFOLIO_CASH, else the latest risk row)"
+            "--as-of",
+            type=arguments.moment,
+            help="date or ISO date-time (Korea time), at most today; default now",
+        )
+        parser.add_argument(
+            "--lookback", type=arguments.lookback, default=250, help="daily returns to use"
+        )
+        parser.add_argument(
+            "--cash",
+            type=arguments.cash,
+            help="cash in KRW (default: QB_PORTFOLIO_CASH, else the latest risk row)",
         )
 
     def handle(self, *args, lookback, cash, account, **options):
-        if lookback < 2:
-            raise CommandError("--lookback must be at least 2 days")
-        try:
-            moment = as_of(options["as_of"]) if options["as_of"] else timezone.now()
-        except ValueError as e:
-            raise CommandError(f"--as-of {e}") from e
+        moment = options["as_of"] or timezone.now()
         try:
             chosen = Account.objects.for_codes([account])[0] if account else None
             amount, source = self._cash(cash, moment, chosen)
@@ -55,10 +58,7 @@ class Command(BaseCommand):
 
     def _cash(self, given, moment, account):
         if given is not None:
-            try:
-                return Decimal(given), "--cash"
-            except InvalidOperation as e:
-                raise CommandError(f"--cash {given!r} is not an amount in KRW") from e
+            return given, "--cash"
         if settings.QB_PORTFOLIO_CASH is not None and account is None:
             return settings.QB_PORTFOLIO_CASH, "QB_PORTFOLIO_CASH"
         latest = risk.latest_cash(moment, account)

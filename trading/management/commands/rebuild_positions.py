@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
-from marketdata.sessions import KST, as_of
+from marketdata import arguments
+from marketdata.sessions import KST
 from trading import positions
 from trading.accounting import OversellError
 from trading.models import Account, UnknownAccount
@@ -19,7 +20,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--symbol", action="append", dest="symbols", metavar="SYMBOL")
+        parser.add_argument(
+            "--symbol", action="append", dest="symbols", metavar="SYMBOL", type=arguments.symbol
+        )
         parser.add_argument(
             "--account",
             action="append",
@@ -27,14 +30,15 @@ class Command(BaseCommand):
             metavar="CODE",
             help="only this account (repeat for several; default: every account)",
         )
-        parser.add_argument("--as-of", help="date or ISO date-time (Korea time); default now")
+        parser.add_argument(
+            "--as-of",
+            type=arguments.moment,
+            help="date or ISO date-time (Korea time), at most today; default now",
+        )
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, symbols, accounts, dry_run, **options):
-        try:
-            moment = as_of(options["as_of"]) if options["as_of"] else timezone.now()
-        except ValueError as e:
-            raise CommandError(f"--as-of {e}") from e
+        moment = options["as_of"] or timezone.now()
         try:
             chosen = None if not accounts else Account.objects.for_codes(accounts)
             run = positions.reconcile if dry_run else positions.rebuild
