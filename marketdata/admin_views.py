@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import aggregates, coverage, day_counts, facts, introspection, reads
+from marketdata import aggregates, coverage, dates, day_counts, facts, introspection, reads
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import validate_symbol
@@ -59,8 +59,16 @@ class Bar:
 class RangeForm(forms.Form):
     symbol = forms.CharField(label=_("symbol"), max_length=10, validators=[validate_symbol])
     interval = forms.ChoiceField(label=_("interval"), choices=Interval.choices, initial="1d")
-    start = forms.DateField(label=_("from"), required=False, widget=ISO_DATE)
-    end = forms.DateField(label=_("to"), required=False, help_text=_("included"), widget=ISO_DATE)
+    start = forms.DateField(
+        label=_("from"), required=False, widget=ISO_DATE, validators=[dates.validate]
+    )
+    end = forms.DateField(
+        label=_("to"),
+        required=False,
+        help_text=_("included"),
+        widget=ISO_DATE,
+        validators=[dates.validate],
+    )
 
     def clean(self):
         data = super().clean()
@@ -119,6 +127,19 @@ def page_context(site, request, title, **extra):
     }
 
 
+def cursor(text: str | None) -> dt.datetime | None:
+    """The time a page of bars ends before (?before=), in Korea time, or None when absent
+    or not a time the table can hold."""
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=KST)).astimezone(KST)
+    except (ValueError, OverflowError):
+        return None
+    return None if dates.out_of_range(moment.date()) else moment
+
+
 def browser(site, request):
     """Newest bars first, keyset paging on time (?before=...): no OFFSET, no COUNT. A series
     without bars of its own at the interval asked for is made from its 1-minute bars."""
@@ -127,14 +148,11 @@ def browser(site, request):
     rows, next_query, made_from = [], None, None
     if form.is_valid():
         bars = form.bars().order_by("-time")
-        before = request.GET.get("before")
+        before = cursor(request.GET.get("before"))
         if before:
-            try:
-                before = dt.datetime.fromisoformat(before)
-                bars = bars.filter(time__lt=before)
-            except ValueError:
-                form.add_error(None, _("The page cursor is not a time."))
-                before = None
+            bars = bars.filter(time__lt=before)
+        elif request.GET.get("before"):
+            form.add_error(None, _("The page cursor is not a time."))
         source = aggregates.stored_source(
             form.cleaned_data["symbol"], form.cleaned_data["interval"]
         )

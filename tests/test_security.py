@@ -179,3 +179,51 @@ def test_a_flood_of_one_error_keeps_ten_rows_a_minute_and_counts_the_rest(settin
     late = SystemLog.objects.get(message="order late rejected")
     assert late.extra["left_out"] == 990
     assert SystemLog.objects.count() == 12
+
+
+def test_x_forwarded_proto_from_a_client_is_not_believed(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(LOGIN, HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver" + LOGIN
+
+
+def test_behind_a_proxy_that_says_so_x_forwarded_proto_is_believed(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client.get(LOGIN, HTTP_X_FORWARDED_PROTO="https").status_code == 200
+
+
+def test_the_https_redirect_carries_the_policy_and_the_frame_ban(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(LOGIN)
+    assert response.status_code == 301
+    assert response["Content-Security-Policy"].startswith("default-src 'self'")
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_login_whose_next_is_refused_lands_on_the_admin(client):
+    User.objects.create_user("ops", password="the-right-pass-phrase", is_staff=True)
+    response = client.post(
+        "/admin/login/?next=https://evil.example/",
+        {"username": "ops", "password": "the-right-pass-phrase", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chart_data_answers_json_when_the_database_is_down(admin_client):
+    url = reverse("admin:marketdata_chart_data") + "?symbol=005930&interval=1d"
+    assert admin_client.get(url).status_code == 200
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "9"
+    try:
+        response = admin_client.get(url)
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "The database is unavailable."}

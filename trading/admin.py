@@ -735,11 +735,29 @@ class ExtraFilter(admin.SimpleListFilter):
         key, sep, raw = (self.value() or "").partition("=")
         if not sep or not key:
             return queryset
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
-        return queryset.filter(extra__contains={key.strip(): value})
+        return queryset.filter(extra__contains={key.strip(): json_value(raw)})
+
+
+def json_value(raw: str):
+    """`raw` as JSON reads it (12 is a number, "x" a string, 0000123456 stays text), unless
+    PostgreSQL's JSON cannot hold the result (1e999 overflows to infinity; a NUL character):
+    then the text itself, which matches nothing stored instead of failing."""
+    try:
+        value = json.loads(raw, parse_constant=lambda name: name)  # NaN, Infinity: text
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return raw
+    return raw if _holds_nul(value) else value
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 @admin.register(SystemLog)
