@@ -137,7 +137,7 @@ def cursor(text: str | None) -> dt.datetime | None:
         moment = (moment if moment.tzinfo else moment.replace(tzinfo=KST)).astimezone(KST)
     except (ValueError, OverflowError):
         return None
-    return None if dates.out_of_range(moment.date()) else moment
+    return None if dates.out_of_range(moment.date(), last=dates.last_day_to_view()) else moment
 
 
 def browser(site, request):

@@ -116,14 +116,14 @@ def test_a_date_out_of_range_is_a_form_error(admin_client, page, value):
 
     assert response.status_code == 200
     assert response.context["form"].errors["end"] == [
-        f"Enter a date from 1956-03-03 (the KRX opened) to {today()}."
+        f"Enter a date from 1956-03-03 (the KRX opened) to {last_day()}."
     ]
 
 
-def today():
+def last_day():
     import datetime as dt
 
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+    return dt.date(dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).year + 1, 12, 31)
 
 
 def test_the_chart_data_answers_400_with_the_form_errors(admin_client):
@@ -132,7 +132,7 @@ def test_the_chart_data_answers_400_with_the_form_errors(admin_client):
     )
     assert response.status_code == 400
     assert response.json()["errors"]["end"] == [
-        f"Enter a date from 1956-03-03 (the KRX opened) to {today()}."
+        f"Enter a date from 1956-03-03 (the KRX opened) to {last_day()}."
     ]
 
 

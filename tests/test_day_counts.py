@@ -163,11 +163,14 @@ def test_the_coverage_page_pages_series_and_reports_one_series_gaps(admin_client
 
 def test_the_coverage_page_refuses_absurd_filters_with_a_form_error(admin_client):
     page = admin_client.get(
-        reverse("admin:marketdata_coverage"), {"symbol": "00\x005930", "interval": "9y"}
+        reverse("admin:marketdata_coverage"), {"symbol": "00x5930", "interval": "9y"}
     )
     assert page.status_code == 200
     assert set(page.context["form"].errors) == {"symbol", "interval"}
     assert page.context["rows"] == []
+    # A NUL character is refused before any page reads it.
+    nul = admin_client.get(reverse("admin:marketdata_coverage"), {"symbol": "00\x005930"})
+    assert nul.status_code == 400
 
 
 # --- where triggers cannot be had (TimescaleDB's Apache edition): writers recount -------
