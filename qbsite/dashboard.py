@@ -10,7 +10,7 @@ from django.utils import timezone
 from marketdata import sessions
 from qbsite import health
 from trading import access, positions
-from trading.models import Level, Position, RiskMetric, SystemLog, Trade
+from trading.models import Level, Position, ReconciliationRun, RiskMetric, SystemLog, Trade
 
 HEALTH_SECONDS = 60
 AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
@@ -41,10 +41,18 @@ def accounts(user, today) -> list[dict]:
     zero = dict.fromkeys(
         ("open", "value", "realized", "unrealized", "today", "traded", "differ", "price"), 0
     )
-    rows = {a.pk: {"account": a, **zero} for a in access.visible_accounts(user)}
+    rows = {a.pk: {"account": a, **zero, "reconciled": None} for a in access.visible_accounts(user)}
     for query in grouped:
         for row in query.order_by():
             rows[row.pop("account")].update({k: v or 0 for k, v in row.items()})
+    # The newest reconciliation of each account: one index probe per account.
+    newest = (
+        access.restrict(ReconciliationRun.objects, user)
+        .order_by("account_id", "-run_at")
+        .distinct("account_id")
+    )
+    for run in newest:
+        rows[run.account_id]["reconciled"] = run
     return list(rows.values())
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from marketdata import sessions as krx
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.ticks import to_tick
+from qbsite import demo_reports
 from trading import fills as assessing
 from trading import positions
 from trading.models import (
@@ -330,8 +331,9 @@ def is_loaded() -> bool:
 
 
 @transaction.atomic
-def seed() -> dict[str, int]:
-    """Write the demo data set; returns rows written per table."""
+def seed(reports_dir=None) -> dict[str, int]:
+    """Write the demo data set; returns rows written per table. The broker reports the
+    reconciliations read are also written to `reports_dir`, when given."""
     rng = random.Random(SEED)
     # Sessions that have closed, so that every fill and bar lies in the past.
     daily_days = sessions(timezone.now(), DAILY_SESSIONS)
@@ -353,10 +355,14 @@ def seed() -> dict[str, int]:
             bars += minute_bars(rng, day_bar, minutes[day_bar.time.date()])
     MarketData.objects.bulk_create(bars, batch_size=5000)
     trading_days = daily_days[-TRADING_SESSIONS:]
-    fills = trades(rng, trading_days, closes, accounts(trading_days[0]))
+    by_strategy = accounts(trading_days[0])
+    fills = trades(rng, trading_days, closes, by_strategy)
     charge(fills)
     Trade.objects.bulk_create(fills)
     positions.rebuild(as_of=timezone.now())
+    runs = demo_reports.reconcile_demo(
+        sorted(set(by_strategy.values()), key=lambda a: a.code), reports_dir
+    )
     perf = StrategyPerformance.objects.bulk_create(
         performance(rng, daily_days[-TRADING_SESSIONS:], fills)
     )
@@ -367,6 +373,7 @@ def seed() -> dict[str, int]:
         "accounts": len(ACCOUNTS),
         "bars": len(bars),
         "trades": len(fills),
+        "reconciliations": len(runs),
         "strategy days": len(perf),
         "risk metrics": len(metrics),
         "system logs": len(lines),

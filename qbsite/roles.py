@@ -2,12 +2,14 @@
 `manage.py setup_roles`; members must also be staff to reach the admin.
 
 - viewer: view everything in the back office, change nothing;
-- operator: view; add and change trades, positions and stock metadata (which includes
-  importing them and loading data); no deletes of market data;
+- operator: view; add and change trades, positions, stock metadata and commission
+  schedules (which includes importing them and loading data), reconcile with the broker and
+  mark differences explained or fixed; no deletes of market data;
 - admin: every permission of the back office and of the login lockouts, but none over
   users, groups and permissions: those decide what everyone else may do, so only
   superusers manage them (qbsite/admin.py enforces it whatever a group holds);
-- account_viewer: view the fills, positions, accounts and commission schedules of the
+- account_viewer: view the fills, positions, accounts, commission schedules and
+  reconciliations of the
   accounts that list the person (Account.visible_to), stocks and market data; nothing that
   sums over every account (strategy performance, portfolio risk) and no system logs.
   The three roles above see every account (trading.view_all_accounts).
@@ -17,12 +19,21 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 APPS = ("marketdata", "trading")
-OPERATOR_MODELS = ("trade", "position", "stockmetadata", "commissionschedule")
+OPERATOR_MODELS = (
+    "trade",
+    "position",
+    "stockmetadata",
+    "commissionschedule",
+    "reconciliationrun",
+    "reconciliationdifference",
+)
 ACCOUNT_VIEWER_MODELS = (
     "trade",
     "position",
     "account",
     "commissionschedule",
+    "reconciliationrun",
+    "reconciliationdifference",
     "stockmetadata",
     "marketdata",
 )

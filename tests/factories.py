@@ -10,6 +10,8 @@ from trading.models import (
     Account,
     CommissionSchedule,
     Position,
+    ReconciliationDifference,
+    ReconciliationRun,
     RiskMetric,
     StrategyPerformance,
     SystemLog,
@@ -59,6 +61,29 @@ def schedule(**fields):
     if "account" not in fields and "account_id" not in fields:
         values["account"] = account()
     return CommissionSchedule(**(values | fields))
+
+
+def run(**fields):
+    """A kept reconciliation of one account's day."""
+    values = {
+        "date": dt.date(2026, 3, 3),
+        "status": "match",
+        "run_by": "ops",
+        "orders_file": "orders.json",
+        "orders_sha256": "0" * 64,
+    }
+    if "account" not in fields and "account_id" not in fields:
+        values["account"] = account()
+    return ReconciliationRun(**(values | fields))
+
+
+def difference(**fields):
+    values = {"kind": "quantity", "broker_order_id": "0000012345", "symbol": "005930"}
+    if "run" not in fields:
+        saved = run()
+        saved.save()
+        values["run"] = saved
+    return ReconciliationDifference(**(values | fields))
 
 
 def trade(**fields):

@@ -39,10 +39,14 @@ def desk():
         position.save()
         schedule = factories.schedule(account=account)
         schedule.save()
+        run = factories.run(account=account, status="differences", difference_count=1)
+        run.save()
+        run.differences.create(kind="quantity", broker_order_id=order, symbol="005930")
         rows[account.code] = {
             "trade": trade,
             "position": position,
             "commissionschedule": schedule,
+            "reconciliationrun": run,
             "account": account,
         }
     user = User.objects.create_user("desk-a", password="a-long-pass-phrase", is_staff=True)
@@ -85,7 +89,7 @@ def test_every_admin_page_of_a_hidden_account_s_rows_shows_nothing_of_them(clien
 def test_the_lists_show_only_the_visible_account(client, desk):
     user, rows = desk
     client.force_login(user)
-    for name in ("trade", "position", "commissionschedule", "account"):
+    for name in ("trade", "position", "commissionschedule", "reconciliationrun", "account"):
         response = client.get(reverse(f"admin:trading_{name}_changelist"))
         assert response.status_code == 200, name
         assert {o.pk for o in response.context["cl"].result_list} == {rows["MAIN"][name].pk}
@@ -207,3 +211,16 @@ def test_an_operator_limited_to_one_account_imports_into_it_only(client, desk):
     assert response.status_code == 200
     assert "no account &#x27;HIDDENACC&#x27;; the accounts are MAIN" in body(response)
     assert "confirm_form" not in response.context
+
+
+def test_a_limited_operator_reconciles_only_its_own_accounts(client, desk):
+    user, rows = desk
+    operator = Group.objects.get(name="operator").permissions
+    user.user_permissions.add(*operator.exclude(codename="view_all_accounts"))
+    client.force_login(user)
+    url = reverse("admin:trading_reconciliationrun_reconcile")
+    form = client.get(url).context["form"]
+    assert list(form.fields["account"].queryset) == [rows["MAIN"]["account"]]
+    hidden = rows["HIDDENACC"]["reconciliationrun"]
+    create = reverse("admin:trading_reconciliationrun_create_missing", args=[hidden.pk])
+    assert client.get(create).status_code == 404

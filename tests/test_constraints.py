@@ -58,6 +58,9 @@ VIOLATIONS = [
     (factories.schedule, {"rate": "-0.0001"}, "commission_schedules_rate_range"),
     (factories.schedule, {"rate": "0.01"}, "commission_schedules_rate_range"),
     (factories.schedule, {"minimum": -1}, "commission_schedules_minimum_nonneg"),
+    (factories.run, {"status": "maybe"}, "reconciliation_runs_status_valid"),
+    (factories.difference, {"kind": "mood"}, "reconciliation_differences_kind_valid"),
+    (factories.difference, {"status": "gone"}, "reconciliation_differences_status_valid"),
 ]
 
 

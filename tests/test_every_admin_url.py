@@ -24,6 +24,7 @@ def default_objects():
         "stockmetadata": factories.stock(),
         "account": factories.account(),
         "commissionschedule": factories.schedule(),
+        "reconciliationrun": factories.run(),
     }
     for obj in objects.values():
         obj.save()

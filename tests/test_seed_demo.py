@@ -3,7 +3,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from trading.models import (
     Account,
     CommissionSchedule,
     Position,
+    ReconciliationRun,
     RiskMetric,
     StrategyPerformance,
     SystemLog,
@@ -23,21 +24,28 @@ from trading.models import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def reports_dir(settings, tmp_path):
+    """The demo's broker reports go under the test's own folder, not the checkout's."""
+    settings.BASE_DIR = tmp_path
+    return tmp_path / ".local" / "demo-broker-reports"
+
+
 def seed_demo():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
 
 
-def test_seed_demo_fills_every_table_and_says_how_much():
+def test_seed_demo_fills_every_table_and_says_how_much(reports_dir):
     output = seed_demo()
 
     bars = MarketData.objects.count()
     trades = Trade.objects.count()
     assert output == (
         f"Demo data loaded: 21 stocks, 2 accounts, {bars:,} bars, {trades:,} trades, "
-        "180 strategy days, "
-        "60 risk metrics, 600 system logs.\n"
+        "2 reconciliations, 180 strategy days, 60 risk metrics, 600 system logs.\n"
+        f"The broker reports the demo reconciled are in {reports_dir}.\n"
     )
     assert StockMetadata.objects.get(symbol="005930").name == "삼성전자"
     assert StockMetadata.objects.get(symbol="247540").market == "KOSDAQ"
@@ -121,3 +129,40 @@ def test_each_sell_pays_the_tax_in_force_on_its_settlement_date_but_one():
     assert wrong[0].tax == (wrong[0].quantity * wrong[0].price * Decimal("0.0018")).quantize(1)
     assert list(Trade.objects.filter(charges_differ=True)) == wrong
     assert not Trade.objects.filter(side="BUY").exclude(tax=0).exists()
+
+
+def test_each_account_comes_with_a_day_of_broker_reports_one_of_them_with_a_difference(
+    reports_dir,
+):
+    seed_demo()
+    runs = {r.account.code: r for r in ReconciliationRun.objects.select_related("account")}
+    assert (runs["PAIRS"].status, runs["PAIRS"].difference_count) == ("match", 0)
+    assert (runs["MAIN"].status, runs["MAIN"].difference_count) == ("differences", 1)
+    difference = runs["MAIN"].differences.get()
+    assert difference.kind == "price"
+    assert difference.broker > difference.ours  # one tick higher at the broker
+    assert runs["MAIN"].checked_holdings > 0
+
+    # The files are KIS's shapes, kept, and the command reads them the same.
+    run = runs["MAIN"]
+    assert sorted(p.name for p in reports_dir.iterdir() if p.name.startswith("MAIN")) == [
+        f"MAIN-{run.date}-inquire-balance.json",
+        f"MAIN-{run.date}-inquire-daily-ccld.json",
+    ]
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "reconcile",
+            "--account",
+            "MAIN",
+            "--date",
+            str(run.date),
+            "--orders",
+            str(reports_dir / f"MAIN-{run.date}-inquire-daily-ccld.json"),
+            "--balance",
+            str(reports_dir / f"MAIN-{run.date}-inquire-balance.json"),
+            stdout=StringIO(),
+        )
+    assert caught.value.returncode == 1
+    again = ReconciliationRun.objects.order_by("-run_at").first()
+    assert again.orders_sha256 == run.orders_sha256
+    assert list(again.differences.values_list("kind", flat=True)) == ["price"]

@@ -38,20 +38,25 @@ class Holding:
     quantity: int = 0
     average_price: Decimal = ZERO
     realized_pnl: Decimal = ZERO
+    # The same average with the buy commissions in the cost, as some brokers show it; only
+    # to compare with them (reconciliation), never for PnL.
+    average_with_fees: Decimal = ZERO
 
     def apply(self, trade) -> None:
         fees = trade.commission + trade.tax
         if trade.side == Side.BUY:
             cost = self.average_price * self.quantity + trade.price * trade.quantity
+            with_fees = self.average_with_fees * self.quantity + trade.price * trade.quantity
             self.quantity += trade.quantity
             self.average_price = cost / self.quantity
+            self.average_with_fees = (with_fees + trade.commission) / self.quantity
         else:
             if trade.quantity > self.quantity:
                 raise OversellError(trade, self.quantity)
             self.realized_pnl += (trade.price - self.average_price) * trade.quantity
             self.quantity -= trade.quantity
             if self.quantity == 0:
-                self.average_price = ZERO
+                self.average_price = self.average_with_fees = ZERO
         self.realized_pnl -= fees
 
     def marked(self, last_price: Decimal | None) -> dict:

@@ -42,6 +42,7 @@ from marketdata.sessions import KST
 from marketdata.symbols import is_symbol
 from trading import access, charts, fills, performance, positions
 from trading.accounting import OversellError
+from trading.admin_access import AccountFilter, AccountScoped
 from trading.models import (
     Account,
     CommissionSchedule,
@@ -62,43 +63,6 @@ def stock_name():
     return Subquery(StockMetadata.objects.filter(symbol=OuterRef("symbol")).values("name")[:1])
 
 
-class AccountScoped:
-    """Rows of the accounts the person may see, and nothing else: lists, forms, history,
-    exports, autocomplete and actions all start from get_queryset()."""
-
-    account_field = "account"  # "pk" for the accounts themselves
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return access.restrict(queryset, request.user, field=self.account_field)
-
-    def may_see(self, request, obj) -> bool:
-        if obj is None or access.sees_all(request.user):
-            return True
-        account_id = obj.pk if self.account_field == "pk" else getattr(obj, "account_id", None)
-        return access.visible_accounts(request.user).filter(pk=account_id).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self.may_see(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self.may_see(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self.may_see(request, obj)
-
-    def has_view_history_or_change_history_permission(self, request, obj=None):
-        # simple_history's history and revert pages read the object without get_queryset().
-        return super().has_view_history_or_change_history_permission(request, obj) and self.may_see(
-            request, obj
-        )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "account":
-            kwargs["queryset"] = access.visible_accounts(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
 # Compact columns for lists that must fit the window: codes, not names.
 @admin.display(description=_("account"), ordering="account__code")
 def account_code(row):
@@ -108,21 +72,6 @@ def account_code(row):
 @admin.display(description=_("venue"), ordering="venue")
 def venue_code(trade):
     return trade.venue
-
-
-class AccountFilter(admin.SimpleListFilter):
-    """The accounts the person may see (a small table: no scan of the rows)."""
-
-    title = _("account")
-    parameter_name = "account"
-
-    def lookups(self, request, model_admin):
-        return [(str(a.pk), a.code) for a in access.visible_accounts(request.user)]
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(account_id=int(self.value()))
-        return queryset
 
 
 class ChargesFilter(admin.SimpleListFilter):
@@ -803,3 +752,7 @@ class SystemLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# Registered here, with the rest of the app's admin.
+from trading import admin_reconciliation  # noqa: E402, F401

@@ -92,6 +92,10 @@ class FillNumberWidget(widgets.IntegerWidget):
         return number
 
 
+def _blank(value) -> bool:
+    return value is None or not str(value).strip()
+
+
 class NoLoader(BaseInstanceLoader):
     """TradeResource finds stored fills itself (get_instance)."""
 
@@ -146,7 +150,12 @@ class TradeResource(SheetResource):
         self._load_existing(dataset)
         self._claimed = set()
 
-    def _row_value(self, name, row):
+    def _value(self, name, row):
+        """A cell as its field reads it; None for a blank or unreadable one (the row's own
+        validation says what is wrong). Blank cells are not parsed, but for the account,
+        which a blank names too (the importer's only account)."""
+        if name != "account" and _blank(row.get(self.fields[name].column_name)):
+            return None
         try:
             return self.fields[name].clean(row)
         except (ValueError, KeyError):
@@ -156,12 +165,12 @@ class TradeResource(SheetResource):
         """Every stored fill a row of `dataset` could be, in one query."""
         ids, orders, executions = set(), set(), set()
         for row in dataset.dict:
-            ids.add(self._row_value("id", row))
-            if str(row.get("broker_order_id") or "").strip():
-                orders.add(str(row["broker_order_id"]).strip())
-            if str(row.get("execution_id") or "").strip():
-                executions.add(str(row["execution_id"]).strip())
+            ids.add(self._value("id", row))
+            orders.add(str(row.get("broker_order_id") or "").strip())
+            executions.add(str(row.get("execution_id") or "").strip())
         ids.discard(None)
+        orders.discard("")
+        executions.discard("")
         accounts = list(self._codes)
         found = Trade.objects.filter(
             Q(id__in=ids)
@@ -189,25 +198,26 @@ class TradeResource(SheetResource):
         return trade
 
     def _match(self, row):
-        given = self._row_value("id", row)
+        given = self._value("id", row)
         if given is not None:
             return self._by_id.get(given)
-        account = self._row_value("account", row)
+        account = self._value("account", row)
         if account is None:
             return None
-        execution = self._row_value("execution_id", row)
+        execution = self._value("execution_id", row)
         if execution:
             return self._by_execution.get((account, execution))
         order = str(row.get("broker_order_id") or "").strip()
-        if not order:
+        stored = self._by_order.get((account, order)) if order else None
+        if not stored:
             return None
-        number = self._row_value("fill_seq", row)
+        number = self._value("fill_seq", row)
         if number is not None:
             return self._by_number.get((account, order, number))
         values = tuple(
-            self._row_value(name, row) for name in ("executed_at", "side", "quantity", "price")
+            self._value(name, row) for name in ("executed_at", "side", "quantity", "price")
         )
-        for trade in self._by_order.get((account, order), ()):
+        for trade in stored:
             same = (trade.executed_at, trade.side, trade.quantity, trade.price) == values
             if same and trade.id not in self._claimed:
                 return trade
@@ -216,7 +226,7 @@ class TradeResource(SheetResource):
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         new = instance.id not in self._by_id
-        if new and instance.broker_order_id and self._row_value("fill_seq", row) is None:
+        if new and instance.broker_order_id and _blank(row.get("fill_seq")):
             key = (instance.account_id, instance.broker_order_id)
             instance.fill_seq = self._next_number.get(key, 1)
             self._next_number[key] = instance.fill_seq + 1

@@ -1,5 +1,8 @@
 """Fill an empty back office with demo data (real KRX names, made-up numbers)."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
@@ -10,16 +13,29 @@ class Command(BaseCommand):
     help = (
         "Load the demo data set: 21 KRX stocks, a year of daily bars, a week of 1-minute "
         "bars, trades with the positions they give, strategy performance, risk metrics and "
-        "system logs. Does nothing when the database already holds stocks, bars or trades."
+        "system logs, and one day of KIS broker reports per account (kept in --reports-dir) "
+        "reconciled with one deliberate difference. Does nothing when the database already "
+        "holds stocks, bars or trades."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reports-dir",
+            type=Path,
+            default=Path(settings.BASE_DIR) / ".local" / "demo-broker-reports",
+            help="where the demo's broker reports go (default: .local/demo-broker-reports)",
+        )
+
+    def handle(self, *args, reports_dir, **options):
         try:
             if demo.is_loaded():
                 self.stdout.write("Demo data not loaded: the database already holds data.")
                 return
-            counts = demo.seed()
+            counts = demo.seed(reports_dir)
         except DatabaseError as e:
             raise CommandError(f"Could not load the demo data: {e}") from e
+        except OSError as e:
+            raise CommandError(f"Could not write the demo's broker reports: {e}") from e
         summary = ", ".join(f"{n:,} {what}" for what, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
+        self.stdout.write(f"The broker reports the demo reconciled are in {reports_dir}.")

@@ -1,0 +1,121 @@
+"""Reconcile one account's day with the broker's own reports (KIS)."""
+
+import datetime as dt
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from trading import broker_reports, reconciliation
+from trading.models import Account, UnknownAccount
+
+MATCH, DIFFERENCES, UNUSABLE = 0, 1, 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare an account's fills of a day with KIS's order report (inquire-daily-ccld) "
+        "and, with --balance, its positions at the end of the day with KIS's holdings "
+        "(inquire-balance). Files: the API's JSON (the body, its output1 list, or a list of "
+        "bodies) or CSV with the same field names. Every run is kept. Exit 0 when all "
+        "matches, 1 when there are differences, 2 when a file cannot be used. Nothing is "
+        "written to the trades unless --create-missing is confirmed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--account", required=True, metavar="CODE")
+        parser.add_argument("--date", required=True, help="the trading day, YYYY-MM-DD")
+        parser.add_argument("--orders", required=True, type=Path, metavar="FILE")
+        parser.add_argument("--balance", type=Path, metavar="FILE")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="create a fill for each order the broker filled that we lack (after a "
+            "preview and a yes), then rebuild the account's positions",
+        )
+        parser.add_argument(
+            "--yes", action="store_true", help="with --create-missing: do not ask, create"
+        )
+
+    def handle(self, *args, account, date, orders, balance, create_missing, yes, **options):
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError as e:
+            raise CommandError(
+                f"--date {date!r} is not a date like 2026-11-25", returncode=UNUSABLE
+            ) from e
+        try:
+            chosen = Account.objects.for_codes([account])[0]
+        except UnknownAccount as e:
+            raise CommandError(f"--account: {e}", returncode=UNUSABLE) from e
+        orders_file = self._read(orders)
+        balance_file = self._read(balance) if balance else None
+        try:
+            broker_orders = broker_reports.orders(orders_file[1], orders_file[0])
+            broker_holdings = (
+                broker_reports.holdings(balance_file[1], balance_file[0]) if balance_file else None
+            )
+        except broker_reports.BrokerFileError as e:
+            raise CommandError(str(e), returncode=UNUSABLE) from e
+        try:
+            result = reconciliation.compare(
+                account=chosen, day=day, orders=broker_orders, holdings=broker_holdings
+            )
+            run = reconciliation.record(
+                result,
+                orders_file=orders_file,
+                balance_file=balance_file,
+                run_by=f"{getpass.getuser()} (manage.py reconcile)",
+            )
+        except DatabaseError as e:
+            raise CommandError(
+                f"Not reconciled: the database said: {e}", returncode=UNUSABLE
+            ) from e
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        else:
+            for line in reconciliation.describe(result, run):
+                self.stdout.write(line)
+        if create_missing:
+            # With JSON on stdout, the preview and the question go to stderr.
+            self._create_missing(run, yes, self.stderr if options["format"] == "json" else None)
+        if result.differences:
+            raise CommandError(
+                f"{len(result.differences)} differences with the broker (run {run.pk}).",
+                returncode=DIFFERENCES,
+            )
+
+    def _read(self, path: Path) -> tuple[str, bytes]:
+        try:
+            return str(path), path.read_bytes()
+        except OSError as e:
+            raise CommandError(f"{path}: {e.strerror or e}", returncode=UNUSABLE) from e
+
+    def _create_missing(self, run, yes, out=None):
+        planned = reconciliation.missing_fills(run)
+        out = out or self.stdout
+        if not planned:
+            out.write("No order the broker filled is missing here: no fill to create.")
+            return
+        out.write(f"Fills to create in account {run.account.code} (from the broker's report):")
+        for trade in planned:
+            out.write(f"  {reconciliation.fill_line(trade)}")
+        if not yes:
+            if not sys.stdin.isatty():
+                out.write("Nothing created: pass --yes to create them without a question.")
+                return
+            answer = input(f"Create these {len(planned)} fills? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                out.write("Nothing created.")
+                return
+        created = reconciliation.create_missing(run)
+        out.write(
+            self.style.SUCCESS(
+                f"Created {len(created)} fills and rebuilt the positions of account "
+                f"{run.account.code}."
+            )
+        )
