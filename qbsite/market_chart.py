@@ -236,6 +236,9 @@ def chart_data(site, request):
 def chart_page(site, request):
     require(request, VIEW)
     form = RangeForm(request.GET or None)
+    accounts = [("", _("every account"))] + [
+        (str(a.pk), f"{a.code} {a.name}") for a in access.visible_accounts(request.user)
+    ]
     return TemplateResponse(
         request,
         "admin/marketdata/chart.html",
@@ -245,5 +248,14 @@ def chart_page(site, request):
             _("Chart"),
             form=form,
             query=request.GET.urlencode() if form.is_valid() else "",
+            # Whose fills the chart marks (chart_data filters on ?account=).
+            extra_selects=[
+                {
+                    "name": "account",
+                    "label": _("fills of"),
+                    "choices": accounts,
+                    "value": request.GET.get("account", ""),
+                }
+            ],
         ),
     )

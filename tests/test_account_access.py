@@ -224,3 +224,25 @@ def test_a_limited_operator_reconciles_only_its_own_accounts(client, desk):
     hidden = rows["HIDDENACC"]["reconciliationrun"]
     create = reverse("admin:trading_reconciliationrun_create_missing", args=[hidden.pk])
     assert client.get(create).status_code == 404
+
+
+def test_the_chart_marks_the_fills_of_the_account_chosen_among_those_visible(
+    client, admin_client, desk
+):
+    user, rows = desk
+    main, hidden = rows["MAIN"]["account"], rows["HIDDENACC"]["account"]
+    day = timezone.localdate(timezone.now(), KST)
+    query = {"symbol": "005930", "interval": "1d", "start": "2024-01-01", "end": str(day)}
+    data = reverse("admin:marketdata_chart_data")
+
+    def accounts(response):
+        return [t["account"] for t in json.loads(response.content)["trades"]]
+
+    assert sorted(accounts(admin_client.get(data, query))) == ["HIDDENACC", "MAIN"]
+    assert accounts(admin_client.get(data, query | {"account": hidden.pk})) == ["HIDDENACC"]
+    client.force_login(user)
+    page = client.get(reverse("admin:marketdata_chart"), query)
+    [select] = page.context["extra_selects"]
+    assert [value for value, _ in select["choices"]] == ["", str(main.pk)]
+    # Asking for the hidden account's fills gives none.
+    assert accounts(client.get(data, query | {"account": hidden.pk})) == []
