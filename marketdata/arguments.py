@@ -9,6 +9,7 @@ holds.
 
 import argparse
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from marketdata import dates
@@ -105,6 +106,15 @@ def symbol(text: str) -> str:
 
     if not is_symbol(_no_nul(text)):
         raise argparse.ArgumentTypeError(f"{text!r} is not a KRX short code such as 005930")
+    return text
+
+
+def code(text: str) -> str:
+    """A short code of letters, digits, - and _, at most 20 characters (an account's)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", _no_nul(text)):
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a code of letters, digits, - and _ such as MAIN"
+        )
     return text
 
 

@@ -48,6 +48,15 @@ HOSTILE = [
     ("prune_marketdata", "--older-than", "1 day", "--symbol", "\x00"),
     ("timescale", "decompress", "--from", "0001-01-01", "--to", "9999-12-31"),
     ("timescale", "compress", "--older-than", "1e999 days"),
+    ("rebuild_positions", "--account", "NOPE"),
+    ("compute_risk", "--account", "NOPE\x00"),
+    ("assess_fills", "--from", "9999-12-31"),
+    ("assess_fills", "--to", "0001-01-01"),
+    ("assess_fills", "--account", "NOPE"),
+    ("import_trades", "/nonexistent/trades.csv"),
+    ("reconcile", "--account", "DEFAULT", "--date", "9999-12-31", "--orders", "/dev/null"),
+    ("reconcile", "--account", "NOPE", "--date", "2024-03-04", "--orders", "/dev/null"),
+    ("reconcile", "--account", "DEFAULT", "--date", "2024-03-04", "--orders", "/nonexistent"),
 ]
 
 
@@ -83,6 +92,9 @@ DOWN = [
     ("prune_marketdata", "--older-than", "1 year"),
     ("timescale", "status"),
     ("seed_demo",),
+    ("assess_fills",),
+    ("rebuild_positions", "--account", "DEFAULT"),
+    ("reconcile", "--account", "DEFAULT", "--date", "2024-03-04", "--orders", "/dev/null"),
 ]
 
 

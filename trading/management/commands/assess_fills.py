@@ -6,16 +6,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from marketdata import arguments
 from marketdata.sessions import KST
 from trading import fills
 from trading.models import Account, Trade, UnknownAccount
-
-
-def day(text):
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as e:
-        raise CommandError(f"{text!r} is not a date like 2024-01-31") from e
 
 
 class Command(BaseCommand):
@@ -34,18 +28,24 @@ class Command(BaseCommand):
             dest="every",
             help="check every fill, not only unchecked ones",
         )
-        parser.add_argument("--account", action="append", dest="accounts", metavar="CODE")
-        parser.add_argument("--from", dest="start", help="first trade date (Korea time)")
-        parser.add_argument("--to", dest="end", help="last trade date (Korea time)")
+        parser.add_argument(
+            "--account", type=arguments.code, action="append", dest="accounts", metavar="CODE"
+        )
+        parser.add_argument(
+            "--from", dest="start", type=arguments.day, help="first trade date (Korea time)"
+        )
+        parser.add_argument(
+            "--to", dest="end", type=arguments.day, help="last trade date (Korea time)"
+        )
 
     def handle(self, *args, every, accounts, start, end, **options):
         trades = Trade.objects.all()
         if not every:
             trades = trades.filter(settles_on__isnull=True)
         if start:
-            trades = trades.filter(executed_at__gte=dt.datetime.combine(day(start), dt.time(), KST))
+            trades = trades.filter(executed_at__gte=dt.datetime.combine(start, dt.time(), KST))
         if end:
-            after = dt.datetime.combine(day(end) + dt.timedelta(days=1), dt.time(), KST)
+            after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), KST)
             trades = trades.filter(executed_at__lt=after)
         try:
             if accounts:

@@ -23,7 +23,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--account", metavar="CODE", help="this account only (default: every account)"
+            "--account",
+            type=arguments.code,
+            metavar="CODE",
+            help="this account only (default: every account)",
         )
         parser.add_argument(
             "--as-of",

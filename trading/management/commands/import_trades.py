@@ -56,6 +56,11 @@ class Command(BaseCommand):
             )
         except DatabaseError as e:
             raise CommandError(f"{path}: nothing imported: the database said: {e}") from e
+        for error in result.base_errors:  # the whole file: a database that is down, say
+            cause = error.error
+            if isinstance(cause, DatabaseError):
+                raise CommandError(f"{path}: nothing imported: the database said: {cause}")
+            raise CommandError(f"{path}: nothing imported: {cause}")
         problems = [
             f"{path}:{row.number + 1}: {where(field)}{' '.join(messages)}"
             for row in result.invalid_rows

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--account",
+            type=arguments.code,
             action="append",
             dest="accounts",
             metavar="CODE",

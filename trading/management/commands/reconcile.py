@@ -1,6 +1,5 @@
 """Reconcile one account's day with the broker's own reports (KIS)."""
 
-import datetime as dt
 import getpass
 import json
 import sys
@@ -9,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from marketdata import arguments
 from trading import broker_reports, reconciliation
 from trading.models import Account, UnknownAccount
 
@@ -26,8 +26,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--account", required=True, metavar="CODE")
-        parser.add_argument("--date", required=True, help="the trading day, YYYY-MM-DD")
+        parser.add_argument("--account", type=arguments.code, required=True, metavar="CODE")
+        parser.add_argument(
+            "--date", required=True, type=arguments.day, help="the trading day, YYYY-MM-DD"
+        )
         parser.add_argument("--orders", required=True, type=Path, metavar="FILE")
         parser.add_argument("--balance", type=Path, metavar="FILE")
         parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -42,16 +44,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, account, date, orders, balance, create_missing, yes, **options):
-        try:
-            day = dt.date.fromisoformat(date)
-        except ValueError as e:
-            raise CommandError(
-                f"--date {date!r} is not a date like 2026-11-25", returncode=UNUSABLE
-            ) from e
+        day = date
         try:
             chosen = Account.objects.for_codes([account])[0]
         except UnknownAccount as e:
             raise CommandError(f"--account: {e}", returncode=UNUSABLE) from e
+        except DatabaseError as e:
+            raise CommandError(
+                f"Not reconciled: the database said: {e}".strip(), returncode=UNUSABLE
+            ) from e
         orders_file = self._read(orders)
         balance_file = self._read(balance) if balance else None
         try:
