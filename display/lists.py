@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Aggregate, Count
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from display import colours, numbers
@@ -34,13 +34,22 @@ def _show(value, fmt: Callable, signed: bool):
     return text
 
 
-def figure(description, fmt: Callable, *, ordering: str | None = None, signed: bool = False):
+def figure(
+    description,
+    fmt: Callable,
+    *,
+    ordering: str | None = None,
+    signed: bool = False,
+    link: Callable | None = None,
+):
     """Turn an admin method that returns a number into a formatted, right-aligned column;
-    `signed` colours it by the convention (gains up, losses down)."""
+    `signed` colours it by the convention (gains up, losses down); `link(obj)` makes it a
+    link to that URL."""
 
     def decorate(method):
         def show(model_admin, obj):
-            return _show(method(model_admin, obj), fmt, signed)
+            shown = _show(method(model_admin, obj), fmt, signed)
+            return format_html('<a href="{}">{}</a>', link(obj), shown) if link else shown
 
         show.__name__ = method.__name__
         show.short_description = description
@@ -70,6 +79,11 @@ def clipped(text: str):
     """Free text in a list cell, cut with an ellipsis where it is long (the whole of it on
     hover), so that one long stock or strategy name cannot widen the table."""
     return format_html('<span class="qb-clip" title="{}">{}</span>', text, text)
+
+
+def link_line(pairs) -> str:
+    """Links to related pages, [(url, text), ...], as one line: "Chart · Trades · Stock"."""
+    return format_html_join(" · ", '<a href="{}">{}</a>', ((u, t) for u, t in pairs if u))
 
 
 @dataclass(frozen=True)

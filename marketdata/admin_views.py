@@ -22,7 +22,16 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import aggregates, coverage, dates, day_counts, facts, introspection, reads
+from marketdata import (
+    aggregates,
+    coverage,
+    dates,
+    day_counts,
+    facts,
+    introspection,
+    reads,
+    stock_search,
+)
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import validate_symbol
@@ -56,8 +65,33 @@ class Bar:
     volume: int
 
 
+class SymbolField(forms.CharField):
+    """A stock typed by its code, its code without leading zeros (5930) or its name
+    (삼성전자): cleaned to its code (marketdata/stock_search.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=100, validators=[validate_symbol], **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return text
+        try:
+            return stock_search.resolve(text)
+        except stock_search.AmbiguousStock as e:
+            shown = ", ".join(f"{s} {n}".strip() for s, n in e.candidates)
+            raise forms.ValidationError(
+                _("%(term)s matches several stocks: %(shown)s. Choose one.")
+                % {"term": text, "shown": shown}
+            ) from e
+        except stock_search.StockNotFound as e:
+            raise forms.ValidationError(
+                _("No stock matches %(term)s: type a code (005930) or a name.") % {"term": text}
+            ) from e
+
+
 class RangeForm(forms.Form):
-    symbol = forms.CharField(label=_("symbol"), max_length=10, validators=[validate_symbol])
+    symbol = SymbolField(label=_("symbol"))
     interval = forms.ChoiceField(label=_("interval"), choices=Interval.choices, initial="1d")
     start = forms.DateField(
         label=_("from"), required=False, widget=ISO_DATE, validators=[dates.validate]
@@ -75,6 +109,10 @@ class RangeForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError(_("The end date is before the start date."))
         return data
+
+    def query(self) -> str:
+        """The cleaned range as a query string: the stock by its code, whatever was typed."""
+        return urlencode({k: v for k, v in self.cleaned_data.items() if v})
 
     def bounds(self):
         """(first moment, moment after the last day), Korea time; None where open."""
@@ -163,9 +201,8 @@ def browser(site, request):
             rows = form.made_bars(source, before=before, limit=PAGE + 1)
         if len(rows) > PAGE:
             rows = rows[:PAGE]
-            params = {k: v for k, v in request.GET.items() if k != "before"}
-            next_query = urlencode(params | {"before": rows[-1].time.isoformat()})
-    query = urlencode({k: v for k, v in request.GET.items() if k != "before"})
+            next_query = f"{form.query()}&{urlencode({'before': rows[-1].time.isoformat()})}"
+    query = form.query() if form.is_valid() else ""
     return TemplateResponse(
         request,
         "admin/marketdata/browser.html",
@@ -215,9 +252,7 @@ def export(site, request):
 
 
 class CoverageForm(forms.Form):
-    symbol = forms.CharField(
-        label=_("symbol"), max_length=10, required=False, validators=[validate_symbol]
-    )
+    symbol = SymbolField(label=_("symbol"), required=False)
     interval = forms.ChoiceField(
         label=_("interval"), choices=[("", "---------"), *Interval.choices], required=False
     )

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from marketdata import sessions
 from qbsite import health
-from trading import access, positions
+from trading import access, links, positions
 from trading.models import Level, Position, ReconciliationRun, RiskMetric, SystemLog, Trade
 
 HEALTH_SECONDS = 60
+ERROR_LEVELS = (Level.ERROR, Level.CRITICAL)
 AMOUNT = ExpressionWrapper(F("quantity") * F("price"), output_field=DecimalField())
 
 
@@ -62,11 +63,10 @@ def figures(user) -> dict:
     today = dt.datetime.combine(timezone.localdate(now, sessions.KST), dt.time(), sessions.KST)
     per_account = accounts(user, today)
     errors = SystemLog.objects.none()
+    since = now - dt.timedelta(hours=24)
     if user.has_perm("trading.view_systemlog"):
         errors = (
-            SystemLog.objects.filter(
-                timestamp__gte=now - dt.timedelta(hours=24), level__in=[Level.ERROR, Level.CRITICAL]
-            )
+            SystemLog.objects.filter(timestamp__gte=since, level__in=ERROR_LEVELS)
             .values("component")
             .annotate(
                 errors=Count("id", filter=Q(level=Level.ERROR)),
@@ -92,7 +92,11 @@ def figures(user) -> dict:
         "accounts": per_account,
         "charges_differ": int(total("differ")),
         "price_flagged": int(total("price")),
-        "errors": list(errors),
+        # Each component's count leads to its logs of the same 24 hours.
+        "errors": [
+            e | {"url": links.logs(component=e["component"], levels=ERROR_LEVELS, since=since)}
+            for e in errors
+        ],
         **freshness(report),
         "health": report,
     }

@@ -15,18 +15,23 @@ and holidays between sessions take no room, and a daily candle reads as its sess
 import bisect
 import datetime as dt
 
+from django.db.models import F
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from display import colours
-from marketdata import aggregates, facts, reads
+from marketdata import aggregates, facts, links, reads
 from marketdata.admin_views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
 from trading import access
-from trading.models import Side, Trade
+from trading.models import Position, Side, Trade
 
 MAX_CANDLES = 5000
 MAX_TRADES = 2000
@@ -233,9 +238,63 @@ def chart_data(site, request):
     return JsonResponse(result)
 
 
+def largest_position(user) -> str | None:
+    """The symbol of the largest open position `user` may see: what the chart opens on."""
+    held = access.restrict(Position.objects.filter(quantity__gt=0), user)
+    return (
+        held.order_by(F("market_value").desc(nulls_last=True))
+        .values_list("symbol", flat=True)
+        .first()
+    )
+
+
+def around(symbol: str, moment: dt.datetime) -> dict:
+    """The range a chart "around" `moment` shows: that day at the finest interval the
+    symbol has bars of then, else a quarter of daily bars around it."""
+    day = timezone.localdate(moment)
+    first = dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
+    held = {i for _, i in facts.series(symbol=symbol)}
+    for interval in (i for i in facts.MINUTES if i in held):
+        bars = MarketData.objects.filter(symbol=symbol, interval_type=interval)
+        if bars.filter(time__gte=first, time__lt=first + dt.timedelta(days=1)).exists():
+            return {"interval": interval, "start": day, "end": day}
+    return {
+        "interval": Interval.DAY,
+        "start": day - dt.timedelta(days=90),
+        "end": day + dt.timedelta(days=30),
+    }
+
+
+def moment_from(text: str) -> dt.datetime | None:
+    """An ISO date-time from a URL (Korea time when it has no zone); None if it is not one."""
+    try:
+        moment = parse_datetime(text[:40])
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 def chart_page(site, request):
+    """The chart of the range asked for. Without one, the largest position's daily bars;
+    with ?at=<moment>, the range around it (links from a fill)."""
     require(request, VIEW)
+    if not request.GET:
+        symbol = largest_position(request.user)
+        if symbol:
+            return redirect(links.chart(symbol))
+    if "at" in request.GET:
+        form = RangeForm({"symbol": request.GET.get("symbol", ""), "interval": Interval.DAY})
+        moment = moment_from(request.GET["at"])
+        if form.is_valid() and moment is not None:
+            symbol = form.cleaned_data["symbol"]
+            params = {"symbol": symbol, **around(symbol, moment)}
+            return redirect(f"{reverse('admin:marketdata_chart')}?{urlencode(params)}")
     form = RangeForm(request.GET or None)
+    query = form.query() if form.is_valid() else ""
+    if query and request.GET.get("account"):
+        query += "&" + urlencode({"account": request.GET["account"]})
     accounts = [("", _("every account"))] + [
         (str(a.pk), f"{a.code} {a.name}") for a in access.visible_accounts(request.user)
     ]
@@ -247,7 +306,7 @@ def chart_page(site, request):
             request,
             _("Chart"),
             form=form,
-            query=request.GET.urlencode() if form.is_valid() else "",
+            query=query,
             # Whose fills the chart marks (chart_data filters on ?account=).
             extra_selects=[
                 {

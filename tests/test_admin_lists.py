@@ -117,7 +117,7 @@ def test_more_rows_than_the_bound_ask_for_a_narrower_filter(admin_client, monkey
         (
             "position",
             [
-                "quantity",
+                "held",
                 "average_price",
                 "last_price",
                 "market_value",

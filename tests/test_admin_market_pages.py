@@ -154,5 +154,5 @@ def test_a_bad_range_is_a_form_error_not_a_crash(admin_client):
         + "?symbol=59&interval=1m&start=2024-02-01&end=2024-01-01"
     )
     assert page.status_code == 200
-    assert "Enter a KRX short code of six characters" in page.text
+    assert "No stock matches 59: type a code (005930) or a name." in page.text
     assert "The end date is before the start date." in page.text

@@ -27,7 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from display import numbers, times
-from display.lists import FiguresAdmin, Total, clipped, column, figure
+from display.lists import FiguresAdmin, Total, clipped, column, figure, link_line
+from marketdata import links as market_links
+from marketdata import stock_search
 from marketdata.admin_history import HistoryAdmin
 from marketdata.admin_imports import LimitedImportMixin
 from marketdata.admin_lists import (
@@ -40,7 +42,7 @@ from marketdata.admin_lists import (
 from marketdata.models import StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import is_symbol
-from trading import access, charts, fills, performance, positions
+from trading import access, charts, fills, links, performance, positions
 from trading.accounting import OversellError
 from trading.admin_access import AccountFilter, AccountScoped
 from trading.models import (
@@ -201,7 +203,7 @@ class TradeAdmin(
     )
     list_select_related = ("account",)
     search_fields = ("symbol", "broker_order_id")
-    search_help_text = _("Symbol (005930), Korean or English name, or broker order id.")
+    search_help_text = _("Symbol (005930 or 5930), Korean or English name, or broker order id.")
     ordering = ("-executed_at",)
     fieldsets = (
         (
@@ -216,6 +218,7 @@ class TradeAdmin(
                     "strategy",
                     ("broker_order_id", "fill_seq", "execution_id"),
                     "created_at",
+                    "see_also",
                 )
             },
         ),
@@ -231,6 +234,7 @@ class TradeAdmin(
     )
     readonly_fields = (
         "created_at",
+        "see_also",
         "expected_commission",
         "expected_tax_parts",
         "settles_on",
@@ -324,15 +328,36 @@ class TradeAdmin(
         term = search_term.strip()
         if not term:
             return queryset, False
-        named = StockMetadata.objects.filter(Q(name__icontains=term) | Q(name_en__icontains=term))
-        matches = (
-            Q(symbol=term.upper()) | Q(broker_order_id=term) | Q(symbol__in=named.values("symbol"))
-        )
-        return queryset.filter(matches), False
+        symbols = stock_search.symbols_for(term)
+        return queryset.filter(Q(symbol__in=symbols) | Q(broker_order_id=term)), False
 
     @admin.display(description=_("symbol"), ordering="symbol")
     def stock(self, trade):
-        return clipped(f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip())
+        return format_html(
+            '<a href="{}" title="{}">{}</a>',
+            market_links.chart(trade.symbol, at=trade.executed_at),
+            _("Chart around this fill"),
+            clipped(f"{trade.symbol} {getattr(trade, 'stock_name', '')}".strip()),
+        )
+
+    @admin.display(description=_("see also"))
+    def see_also(self, trade):
+        if trade._state.adding:
+            return "-"
+        return link_line(
+            [
+                (
+                    market_links.chart(trade.symbol, at=trade.executed_at),
+                    _("Chart around this fill"),
+                ),
+                (links.positions(account_id=trade.account_id, symbol=trade.symbol), _("Position")),
+                (
+                    links.trades(order_id=trade.broker_order_id) if trade.broker_order_id else None,
+                    _("Fills of this order"),
+                ),
+                (market_links.stock(trade.symbol), _("Stock")),
+            ]
+        )
 
     @admin.display(description=_("strategy"), ordering="strategy")
     def strategy_shown(self, trade):
@@ -371,7 +396,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         "symbol",
         "name",
         account_code,
-        column("quantity", _("quantity"), numbers.quantity),
+        "held",
         column("average_price", _("average price (KRW)"), numbers.price),
         column("last_price", _("last price (KRW)"), numbers.price),
         column("market_value", _("market value (KRW)"), numbers.won),
@@ -387,9 +412,17 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
     ]
     list_filter = (AccountFilter, MarketFilter, SectorFilter, OpenFilter)
     list_select_related = ("account",)
-    search_fields = ("=symbol",)
-    readonly_fields = ("updated_at",)
+    search_fields = ("symbol",)
+    search_help_text = _("Symbol (005930 or 5930), Korean or English name.")
+    readonly_fields = ("updated_at", "see_also")
     actions = ("rebuild_selected",)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Stocks found as the trade list finds them: code, code without its leading
+        zeros, Korean or English name."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(symbol__in=stock_search.symbols_for(search_term)), False
 
     def get_queryset(self, request):
         # One uncorrelated subquery: the market value of the whole book the person sees.
@@ -417,7 +450,37 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
 
     @admin.display(description=_("name"))
     def name(self, position):
-        return position.stock_name or ""
+        return format_html(
+            '<a href="{}" title="{}">{}</a>',
+            market_links.chart(position.symbol),
+            _("Chart"),
+            clipped(position.stock_name or position.symbol),
+        )
+
+    @figure(
+        _("quantity"),
+        numbers.quantity,
+        ordering="quantity",
+        link=lambda p: links.trades(account_id=p.account_id, symbol=p.symbol),
+    )
+    def held(self, position):
+        """The quantity, linked to the trades it comes from."""
+        return position.quantity
+
+    @admin.display(description=_("see also"))
+    def see_also(self, position):
+        if position._state.adding:
+            return "-"
+        return link_line(
+            [
+                (
+                    links.trades(account_id=position.account_id, symbol=position.symbol),
+                    _("Trades"),
+                ),
+                (market_links.chart(position.symbol), _("Chart")),
+                (market_links.stock(position.symbol), _("Stock")),
+            ]
+        )
 
     @figure(_("weight"), lambda share: numbers.percent(share, places=1))
     def weight(self, position):
@@ -676,8 +739,14 @@ class ExtraFilter(admin.SimpleListFilter):
         return True
 
     def choices(self, changelist):
+        # The box sends the other filters, the search and the order along, so that
+        # narrowing by `extra` keeps what is already chosen.
         return [
-            {"value": self.value() or "", "query": changelist.get_query_string(remove=["extra"])}
+            {
+                "value": self.value() or "",
+                "query": changelist.get_query_string(remove=["extra"]),
+                "kept": sorted((k, v) for k, v in changelist.params.items() if k != "extra"),
+            }
         ]
 
     def queryset(self, request, queryset):
@@ -709,9 +778,14 @@ def _holds_nul(value) -> bool:
     return False
 
 
+# Keys of a log's `extra` that name a broker order or a symbol (KIS calls them odno, pdno).
+LOG_ORDER_KEYS = ("order_id", "broker_order_id", "odno")
+LOG_SYMBOL_KEYS = ("symbol", "pdno")
+
+
 @admin.register(SystemLog)
 class SystemLogAdmin(admin.ModelAdmin):
-    list_display = ("logged_at", "level", "component", "message")
+    list_display = ("logged_at", "level", "component", "message", "see_also")
     list_filter = (
         "level",
         distinct_filter("component", _("component")),
@@ -720,7 +794,7 @@ class SystemLogAdmin(admin.ModelAdmin):
     )
     search_fields = ("message",)
     search_help_text = _("Whole words of the message, all of them: broker rejected 0000123456")
-    fields = ("timestamp", "level", "component", "message", "extra_json")
+    fields = ("timestamp", "level", "component", "message", "extra_json", "see_also")
     readonly_fields = fields
     ordering = ("-timestamp",)
     paginator = EstimatedCountPaginator
@@ -739,6 +813,25 @@ class SystemLogAdmin(admin.ModelAdmin):
     @admin.display(description=_("timestamp"), ordering="timestamp")
     def logged_at(self, log):
         return times.moment(log.timestamp, seconds=True)
+
+    @admin.display(description=_("see also"))
+    def see_also(self, log):
+        """The fills of an order and the chart of a symbol that `extra` names."""
+        extra = log.extra if isinstance(log.extra, dict) else {}
+        order = next((str(extra[k]) for k in LOG_ORDER_KEYS if extra.get(k)), "")
+        symbol = next((str(extra[k]) for k in LOG_SYMBOL_KEYS if extra.get(k)), "")
+        return link_line(
+            [
+                (
+                    links.trades(order_id=order) if order else None,
+                    _("Fills of order %(order)s") % {"order": order},
+                ),
+                (
+                    market_links.chart(symbol) if is_symbol(symbol) else None,
+                    _("Chart of %(symbol)s") % {"symbol": symbol},
+                ),
+            ]
+        )
 
     @admin.display(description=_("extra"))
     def extra_json(self, log):
