@@ -6,7 +6,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
 
 FROM python:3.11-slim
 # Logs: one JSON object a line on stderr, for the container runtime to collect.
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LOG_FORMAT=json
+# gunicorn's settings are gunicorn.conf.py's, as for `make run`; here it listens on all
+# of the container's addresses.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LOG_FORMAT=json HOST=0.0.0.0 PORT=8000
 RUN useradd --create-home --uid 10001 qb
 WORKDIR /app
 COPY --from=build /wheels /wheels
@@ -15,4 +17,4 @@ COPY --chown=qb:qb . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
 USER qb
 EXPOSE 8000
-CMD ["sh", "-c", "DATABASE_URL=${DATABASE_DIRECT_URL:-$DATABASE_URL} python manage.py migrate --no-input && exec gunicorn qbsite.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile - --access-logformat '{\"time\": \"%(t)s\", \"remote\": \"%(h)s\", \"request\": \"%(r)s\", \"status\": %(s)s, \"bytes\": \"%(B)s\", \"ms\": %(M)s}'"]
+CMD ["sh", "-c", "DATABASE_URL=${DATABASE_DIRECT_URL:-$DATABASE_URL} python manage.py migrate --no-input && exec gunicorn -c gunicorn.conf.py qbsite.wsgi"]

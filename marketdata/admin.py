@@ -6,13 +6,13 @@ from display import numbers
 from display.lists import FiguresAdmin, column, link_line
 from marketdata import links
 from marketdata.admin_history import HistoryAdmin
-from marketdata.admin_imports import LimitedImportMixin
+from marketdata.admin_imports import SheetAdminMixin
 from marketdata.models import StockMetadata
 from marketdata.resources import StockMetadataResource
 
 
 @admin.register(StockMetadata)
-class StockMetadataAdmin(FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, HistoryAdmin):
+class StockMetadataAdmin(FiguresAdmin, SheetAdminMixin, ImportExportModelAdmin, HistoryAdmin):
     resource_classes = [StockMetadataResource]
     list_display = (
         "symbol",

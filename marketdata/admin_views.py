@@ -3,7 +3,6 @@ browser with keyset paging, streamed CSV export, coverage, range deletion and th
 hypertable panel. The admin site (qbsite/admin_site.py) mounts them behind staff login;
 each checks its own permission."""
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from marketdata import (
     coverage,
     dates,
     day_counts,
+    exports,
     facts,
     introspection,
     reads,
@@ -219,35 +219,28 @@ def browser(site, request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def export(site, request):
-    """The selected range as canonical CSV, streamed from a server-side cursor."""
+    """The selected range as canonical CSV, streamed from PostgreSQL's COPY in chunks
+    (marketdata/exports.py)."""
     require(request, VIEW)
     form = RangeForm(request.GET)
     if not form.is_valid():
         return redirect(f"{reverse('admin:marketdata_browser')}?{request.GET.urlencode()}")
-    writer = csv.writer(_Echo())
-    columns = ("time", "symbol", "interval_type", "open", "high", "low", "close", "volume")
-
-    # Chosen here: the rows stream after the request's routing has ended.
-    database = reads.connection().alias
-
-    def rows():
-        yield writer.writerow(columns)
-        bars = form.bars().using(database).order_by("time").values_list(*columns)
-        for time, *rest in bars.iterator(chunk_size=5000):
-            yield writer.writerow([time.astimezone(KST).isoformat(), *rest])
-
     data = form.cleaned_data
-    name = f"{data['symbol']}_{data['interval']}.csv"
+    first, end = form.bounds()
     return StreamingHttpResponse(
-        rows(),
+        exports.canonical_csv(
+            # Chosen here: the rows stream after the request's routing has ended.
+            using=reads.connection().alias,
+            symbol=data["symbol"],
+            interval=data["interval"],
+            first=first,
+            end=end,
+        ),
         content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{data["symbol"]}_{data["interval"]}.csv"'
+        },
     )
 
 

@@ -234,3 +234,24 @@ def test_the_minute_chart_reads_in_korea_time(server, browser, market):
     assert ticks[1:] == ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
     assert hover(browser, 0, 75).startswith("2024-03-28 10:15 ")
     assert hover(browser, 3, 0) == "Sell 10 @ 71,200 (momentum, DEFAULT KRX) 2024-03-28 10:15:23"
+
+
+def test_the_export_page_select_all_box_works_under_the_content_security_policy(
+    server, browser, market
+):
+    from selenium.webdriver.common.by import By
+
+    log_in(browser, server)
+    browser.get(f"{server}/admin/trading/trade/export/")
+    toggle = browser.find_element(By.CSS_SELECTOR, "input.select-toggle")
+    fields = browser.find_elements(
+        By.CSS_SELECTOR, ".selectable-field-export-row input[type=checkbox]"
+    )
+    assert len(fields) > 5
+    assert all(box.is_selected() for box in fields)
+
+    toggle.click()
+    assert not any(box.is_selected() for box in fields)
+    shot(browser, "export-none-selected")
+    toggle.click()
+    assert all(box.is_selected() for box in fields)

@@ -65,7 +65,7 @@ def test_web_demands_a_secret_key_instead_of_inventing_one():
 def test_the_image_migrates_before_gunicorn_starts_and_runs_as_a_user():
     dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
     cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
-    assert cmd.index("migrate --no-input") < cmd.index("gunicorn qbsite.wsgi")
+    assert cmd.index("migrate --no-input") < cmd.index("gunicorn -c gunicorn.conf.py qbsite.wsgi")
     assert "\nUSER qb\n" in dockerfile
     assert "collectstatic" in dockerfile
 
@@ -76,5 +76,5 @@ def test_the_image_logs_json_lines_and_builds_wheels_in_a_stage_of_its_own():
     assert len(stages) == 2
     final = stages[1]
     assert "LOG_FORMAT=json" in final
-    assert "--access-logformat" in final
+    assert "gunicorn -c gunicorn.conf.py" in final  # JSON access lines with LOG_FORMAT=json
     assert "gcc" not in final and "build-essential" not in final

@@ -31,7 +31,7 @@ from display.lists import FiguresAdmin, Total, clipped, column, figure, link_lin
 from marketdata import links as market_links
 from marketdata import stock_search
 from marketdata.admin_history import HistoryAdmin
-from marketdata.admin_imports import LimitedImportMixin
+from marketdata.admin_imports import SheetAdminMixin
 from marketdata.admin_lists import (
     EstimatedCountPaginator,
     MarketFilter,
@@ -168,7 +168,7 @@ class CommissionScheduleAdmin(AccountScoped, HistoryAdmin):
 
 @admin.register(Trade)
 class TradeAdmin(
-    AccountScoped, FiguresAdmin, LimitedImportMixin, ImportExportModelAdmin, HistoryAdmin
+    AccountScoped, FiguresAdmin, SheetAdminMixin, ImportExportModelAdmin, HistoryAdmin
 ):
     resource_classes = [TradeResource]
     list_display = (
