@@ -297,7 +297,9 @@ class SheetAdminMixin:
         response = super().import_action(request, **kwargs)
         result = getattr(response, "context_data", {}).get("result")
         if result is not None and not result.has_errors():
-            messages.info(request, _summary(result))
+            # A file with bad rows is a warning: nothing of it can be imported as it is.
+            say = messages.warning if result.has_validation_errors() else messages.info
+            say(request, _summary(result))
             # The page shows the first rows and errors; the counts above cover them all.
             result.rows = result.rows[:PREVIEW_ROWS]
             result.invalid_rows = result.invalid_rows[:PREVIEW_ERRORS]

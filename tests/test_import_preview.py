@@ -1,0 +1,58 @@
+"""The import preview of a file with bad rows (qbsite/templates/admin/import_export/
+import.html): each bad row says why in the row itself, and the good rows are listed too."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from trading.models import Trade
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "executed_at,symbol,side,quantity,price,commission,tax,strategy,broker_order_id\n"
+    "2024-03-04 10:00:00,005930,BUY,10,72000,108,0,momentum,0000000001\n"
+    "2024-03-04 11:00:00,005930,SELL,0,72500,0,0,momentum,0000000002\n"
+    "2024-03-04 12:00:00,000660,BUY,5,178000,133,0,momentum,0000000003\n"
+)
+
+
+def preview(client, text):
+    return client.post(
+        reverse("admin:trading_trade_import"),
+        {
+            "import_file": SimpleUploadedFile("trades.csv", text.encode(), "text/csv"),
+            "format": "0",
+            "resource": "0",
+        },
+    )
+
+
+def section(page, table_id):
+    return page.text.split(f'id="{table_id}"')[1].split("</table>")[0]
+
+
+def test_a_bad_row_says_why_in_the_row_and_the_good_rows_are_listed(admin_client):
+    page = preview(admin_client, CSV)
+
+    assert page.status_code == 200
+    assert "1 row has errors" in page.text
+    bad = section(page, "qb-invalid-rows")
+    # The reason is text of the row, not a tooltip of a badge.
+    assert '<td class="qb-why">' in bad
+    assert "Quantity must be positive." in bad.split('<td class="qb-why">')[1].split("</td>")[0]
+    assert "validation-error-container" not in page.text
+    assert "<td>2</td>" in bad  # the second row of data
+
+    assert "2 rows without errors" in page.text
+    good = section(page, "qb-valid-rows")
+    assert good.count('<td class="import-type">') == 2
+    assert "000660" in good and "0000000001" in good
+    assert Trade.objects.count() == 0
+
+
+def test_the_summary_of_a_file_with_bad_rows_is_a_warning(admin_client):
+    page = preview(admin_client, CSV)
+    [message] = list(page.context["messages"])
+    assert message.level_tag == "warning"
+    assert str(message) == "3 rows: 2 new, 0 changed, 0 unchanged, 1 with errors."
