@@ -21,6 +21,8 @@ from trading import positions
 from trading.models import Level, Position, SystemLog
 
 OK, WARNING, ERROR = "ok", "warning", "error"
+# The details of a check that has nothing to look at here; a full run leaves it out.
+NOT_APPLICABLE = {"applies": False}
 RANK = {OK: 0, WARNING: 1, ERROR: 2}
 TABLES = (
     "market_data",
@@ -97,15 +99,31 @@ def check_migrations(ctx):
 
 
 def _no_timescale(name, ctx):
+    """market_data is not a hypertable. With QB_TIMESCALEDB=required that is an error, and
+    where someone can act (the server has the extension) a warning. On a server without
+    TimescaleDB under `auto` (the quickstart's embedded PostgreSQL), or with `off`, it is
+    information, said once: the timescaledb check is ok and says so, and the compression
+    and jobs checks, which have nothing to look at, do not apply."""
     caps = ctx.hypertable.caps
-    required = settings.QB_TIMESCALEDB == "required"
+    mode = settings.QB_TIMESCALEDB
     if not caps.available:
         message = f"TimescaleDB is not available on {caps.server}"
     elif not caps.installed:
         message = "the timescaledb extension is not installed; run manage.py timescale apply"
     else:
         message = "market_data is not a hypertable; run manage.py timescale apply"
-    return Check(name, ERROR if required else WARNING, message, {"timescaledb": False})
+    if mode == "required":
+        return Check(name, ERROR, message, {"timescaledb": False})
+    if caps.available and mode != "off":
+        return Check(name, WARNING, message, {"timescaledb": False})
+    if name != "timescaledb":
+        return Check(name, OK, "does not apply without TimescaleDB", NOT_APPLICABLE)
+    return Check(
+        name,
+        OK,
+        f"{message}; market_data is a plain table (QB_TIMESCALEDB={mode})",
+        {"timescaledb": False},
+    )
 
 
 def check_timescaledb(ctx):
@@ -359,8 +377,10 @@ CHECKS = {
 
 
 def run(names=None) -> list[Check]:
-    """Run the named checks (all by default). A dead database is one error, not a trace."""
-    names = list(names or CHECKS)
+    """Run the named checks (all by default, leaving out those that do not apply here). A
+    dead database is one error, not a trace."""
+    asked = list(names) if names else None
+    names = asked or list(CHECKS)
     ctx = _Context()
     results = []
     try:
@@ -378,6 +398,8 @@ def run(names=None) -> list[Check]:
             results.append(Check(name, ERROR, f"failed: {str(e).strip().splitlines()[0]}"))
     if "database" not in names:
         results.pop(0)
+    if asked is None:
+        results = [c for c in results if c.details != NOT_APPLICABLE]
     return results
 
 
