@@ -785,7 +785,7 @@ LOG_SYMBOL_KEYS = ("symbol", "pdno")
 
 @admin.register(SystemLog)
 class SystemLogAdmin(admin.ModelAdmin):
-    list_display = ("logged_at", "level", "component", "message", "see_also")
+    list_display = ("logged_at", "level_shown", "component", "message", "see_also")
     list_filter = (
         "level",
         distinct_filter("component", _("component")),
@@ -813,6 +813,12 @@ class SystemLogAdmin(admin.ModelAdmin):
     @admin.display(description=_("timestamp"), ordering="timestamp")
     def logged_at(self, log):
         return times.moment(log.timestamp, seconds=True)
+
+    @admin.display(description=_("level"), ordering="level")
+    def level_shown(self, log):
+        return format_html(
+            '<span class="qb-level qb-level-{}">{}</span>', log.level, log.get_level_display()
+        )
 
     @admin.display(description=_("see also"))
     def see_also(self, log):
