@@ -17,6 +17,7 @@ write get their expected charges and price checks together (trading/fills.py).
 import uuid
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from import_export import fields, widgets
 from import_export.instance_loaders import BaseInstanceLoader
@@ -127,7 +128,8 @@ class TradeResource(SheetResource):
         model = Trade
         fields = COLUMNS
         export_order = COLUMNS
-        import_id_fields = ("id",)
+        # Rows find their fills themselves (get_instance), with or without an id column.
+        import_id_fields = ()
         instance_loader_class = NoLoader
 
     def __init__(self, **kwargs):
@@ -140,9 +142,8 @@ class TradeResource(SheetResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        for column in ("id", "account", "fill_seq", "execution_id"):
-            if column not in dataset.headers:
-                dataset.append_col([""] * len(dataset), header=column)
+        # Columns a file leaves out are not added: a missing id, fill number or execution
+        # id is blank, a missing account the importer's only one (import_instance).
         user = kwargs.get("user")
         accounts = access.visible_accounts(user) if user is not None else Account.objects.all()
         self._codes = dict(accounts.values_list("pk", "code"))
@@ -151,12 +152,15 @@ class TradeResource(SheetResource):
         self._claimed = set()
 
     def _value(self, name, row):
-        """A cell as its field reads it; None for a blank or unreadable one (the row's own
-        validation says what is wrong). Blank cells are not parsed, but for the account,
-        which a blank names too (the importer's only account)."""
-        if name != "account" and _blank(row.get(self.fields[name].column_name)):
-            return None
+        """A cell as its field reads it; None for a blank, missing or unreadable one (the
+        row's own validation says what is wrong). Blank cells are not parsed, but for the
+        account, which a blank or a missing column names too (the importer's only one)."""
+        column = self.fields[name].column_name
         try:
+            if name == "account":
+                return self.fields[name].widget.clean(row.get(column))
+            if _blank(row.get(column)):
+                return None
             return self.fields[name].clean(row)
         except (ValueError, KeyError):
             return None
@@ -225,6 +229,11 @@ class TradeResource(SheetResource):
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
+        if "account" not in row and instance.account_id is None:
+            try:
+                instance.account_id = self.fields["account"].widget.clean(None)
+            except ValueError as e:
+                raise ValidationError({"account_id": str(e)}) from e
         new = instance.id not in self._by_id
         if new and instance.broker_order_id and _blank(row.get("fill_seq")):
             key = (instance.account_id, instance.broker_order_id)
@@ -236,4 +245,5 @@ class TradeResource(SheetResource):
         super().check_pending(result)
 
     def get_bulk_update_fields(self):
-        return [*super().get_bulk_update_fields(), *ASSESSED_FIELDS]
+        fields = [name for name in super().get_bulk_update_fields() if name != "id"]
+        return [*fields, *ASSESSED_FIELDS]
