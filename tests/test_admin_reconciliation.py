@@ -1,5 +1,6 @@
 """Reconciliation in the admin: the upload page, the kept runs, statuses, created fills."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -7,8 +8,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
-from tests.broker_files import DAY, HOLDINGS, ORDERS, body, changed, make_book, row
+from marketdata import links as market_links
+from tests.broker_files import DAY, HOLDINGS, KST, ORDERS, body, changed, make_book, row
+from trading import links as trading_links
 from trading.models import Position, ReconciliationDifference, ReconciliationRun, Trade
 
 pytestmark = pytest.mark.django_db
@@ -58,13 +62,17 @@ def test_an_operator_reconciles_two_uploaded_files_and_sees_the_result(client, b
     page = client.get(response["Location"])
     assert page.status_code == 200
     text = page.content.decode()
-    # The difference, with links to its fills, its order's fills, the position and the chart.
-    assert "0000012345" in text and "12" in text
-    assert (
-        reverse("admin:trading_trade_changelist") + f"?account={book.pk}&amp;q=0000012345" in text
-    )
-    assert reverse("admin:trading_position_changelist") + f"?account={book.pk}&amp;q=005930" in text
-    assert reverse("admin:marketdata_chart") + "?symbol=005930&amp;interval=1m" in text
+    # The difference, with links to its fills, its order's fills, the position and the
+    # chart of that day.
+    assert "0000012345" in text
+    difference = run.differences.get()
+    for url in (
+        trading_links.trades(account_id=book.pk, order_id="0000012345"),
+        trading_links.positions(account_id=book.pk, symbol="005930"),
+        market_links.chart("005930", at=dt.datetime(2026, 3, 3, 9, 0, tzinfo=KST)),
+    ):
+        assert escape(url) in text
+    assert difference.kind == "quantity"
     assert Trade.objects.count() == 6  # nothing written to the trades
 
 

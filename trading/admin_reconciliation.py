@@ -2,6 +2,8 @@
 explained or fixed; a page that takes the broker's two files; and the missing fills created
 from a run after a preview."""
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -12,20 +14,30 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from display import times
+from marketdata import links as market_links
+from marketdata.sessions import KST
 from trading import access, broker_reports, reconciliation
+from trading import links as trading_links
 from trading.admin_access import AccountFilter, AccountScoped
 from trading.models import (
     DifferenceKind,
     DifferenceStatus,
     ReconciliationDifference,
     ReconciliationRun,
+    ReconciliationStatus,
 )
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The runs keep the conventions in English (as the JSON report gives them); the page says
+# them in the reader's language.
+CONVENTION_WORDS = {
+    reconciliation.OUR_CONVENTION: _("moving average of the buy prices, fees excluded"),
+    reconciliation.CONVENTIONS["excluded"]: _("fees excluded (equal to ours)"),
+    reconciliation.CONVENTIONS["included"]: _("buy commissions included"),
+}
 
 
 class ReconcileForm(forms.Form):
@@ -79,29 +91,33 @@ class ReconcileForm(forms.Form):
 
 
 def links(difference) -> list[tuple[str, str]]:
-    """(label, URL) of what a difference is about: its fills, its order's fills, the
-    position and the chart of that day."""
+    """(label, URL) of what a difference is about: its fill, its order's fills, the
+    position and the chart around the order's time that day."""
     run = difference.run
     found = []
     if len(difference.trades) == 1:
         found.append((_("fill"), reverse("admin:trading_trade_change", args=difference.trades)))
     if difference.broker_order_id:
-        query = urlencode({"account": run.account_id, "q": difference.broker_order_id})
-        found.append((_("order's fills"), f"{reverse('admin:trading_trade_changelist')}?{query}"))
-    if difference.symbol:
-        query = urlencode({"account": run.account_id, "q": difference.symbol})
-        found.append((_("position"), f"{reverse('admin:trading_position_changelist')}?{query}"))
-        day = run.date.isoformat()
-        query = urlencode(
-            {"symbol": difference.symbol, "interval": "1m", "start": day, "end": day}
-            | {"account": run.account_id}
+        found.append(
+            (
+                _("order's fills"),
+                trading_links.trades(
+                    account_id=run.account_id, order_id=difference.broker_order_id
+                ),
+            )
         )
-        found.append((_("chart"), f"{reverse('admin:marketdata_chart')}?{query}"))
+    if difference.symbol:
+        found.append(
+            (
+                _("position"),
+                trading_links.positions(account_id=run.account_id, symbol=difference.symbol),
+            )
+        )
+        told = difference.broker if isinstance(difference.broker, dict) else {}
+        time = dt.time.fromisoformat(told["time"]) if told.get("time") else dt.time(9)
+        moment = dt.datetime.combine(run.date, time, KST)
+        found.append((_("chart"), market_links.chart(difference.symbol, at=moment)))
     return found
-
-
-def shown(value) -> str:
-    return "-" if value is None else reconciliation.shown(value)
 
 
 class DifferenceInline(admin.TabularInline):
@@ -131,11 +147,11 @@ class DifferenceInline(admin.TabularInline):
 
     @admin.display(description=_("broker says"))
     def broker_says(self, difference):
-        return shown(difference.broker)
+        return reconciliation.shown(difference.broker)
 
     @admin.display(description=_("we have"))
     def we_have(self, difference):
-        return shown(difference.ours)
+        return reconciliation.shown(difference.ours)
 
     @admin.display(description=_("see"))
     def see(self, difference):
@@ -221,7 +237,8 @@ class ReconciliationRunAdmin(AccountScoped, admin.ModelAdmin):
     def average_prices(self, run):
         if not run.conventions:
             return "-"
-        return _("ours: %(ours)s; the broker's: %(broker)s") % run.conventions
+        said = {k: CONVENTION_WORDS.get(v, v) for k, v in run.conventions.items()}
+        return _("ours: %(ours)s; the broker's: %(broker)s") % said
 
     @admin.display(description=_("fills created from this run"))
     def reconstructed(self, run):
@@ -283,11 +300,19 @@ class ReconciliationRunAdmin(AccountScoped, admin.ModelAdmin):
                     balance_file=balance_file,
                     run_by=request.user.get_username(),
                 )
+                if run.status == ReconciliationStatus.MATCH:
+                    said, level = (
+                        _("Account %(account)s, %(day)s: everything matches."),
+                        messages.SUCCESS,
+                    )
+                else:
+                    said = _("Account %(account)s, %(day)s: %(n)s differences with the broker.")
+                    level = messages.WARNING
+                day = run.date.isoformat()
                 self.message_user(
                     request,
-                    _("Reconciled: %(result)s.")
-                    % {"result": " ".join(reconciliation.describe(result, run)[:1])},
-                    messages.SUCCESS if run.status == "match" else messages.WARNING,
+                    said % {"account": run.account.code, "day": day, "n": run.difference_count},
+                    level,
                 )
                 return HttpResponseRedirect(
                     reverse("admin:trading_reconciliationrun_change", args=[run.pk])

@@ -709,7 +709,7 @@ class ReconciliationRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.account_id} {self.date}: {self.status}"
+        return f"{self.account.code} {self.date}: {self.get_status_display()}"
 
 
 class ReconciliationDifference(models.Model):
