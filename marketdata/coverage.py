@@ -69,9 +69,13 @@ def gap_report(*, symbol: str | None = None, interval: str | None = None) -> lis
     """Coverage with each gap named: the sessions without a daily bar, and for intraday
     series the missing minutes as ranges ("2024-01-02 09:13-09:15")."""
     rows = coverage(symbol=symbol, interval=interval, missing=True)
-    for row in rows:
-        if facts.is_intraday(row.interval) and row.short_days:
-            _missing_minutes(row)
+    short = [r for r in rows if facts.is_intraday(r.interval) and r.short_days]
+    if short:
+        days = [day for r in short for day, _, _ in r.short_days]
+        by_date = {s.date: s for s in sessions(min(days), max(days))}
+        held = _held_times(short)
+        for n, row in enumerate(short):
+            _missing_minutes(row, by_date, held.get(n, set()))
     return rows
 
 
@@ -116,7 +120,7 @@ def _expected(rows) -> dict[str, dict[dt.datetime, int]]:
     for interval in intervals:
         width = facts.step(interval)
         expected[interval] = {
-            dt.datetime.combine(s.date, dt.time(), KST): len(s.slots(width)) if width else 1
+            dt.datetime.combine(s.date, dt.time(), KST): s.slot_count(width) if width else 1
             for s in days
         }
     return expected
@@ -130,17 +134,28 @@ def _short_days(rows) -> None:
         return
     days = [(i, d, n) for i, by_day in expected.items() for d, n in by_day.items()]
     with reads.connection().cursor() as cursor:
+        # The series' counts are read once (an index range each) and matched to the
+        # sessions by hashing, not probed day by day.
         cursor.execute(
             """
-            SELECT p.n, e.day, coalesce(d.bars, 0), e.expected
-            FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
-                WITH ORDINALITY AS p(symbol, interval_type, first_day, last_day, n)
-            JOIN unnest(%s::text[], %s::timestamptz[], %s::int[]) AS e(interval_type, day, expected)
-              ON e.interval_type = p.interval_type AND e.day BETWEEN p.first_day AND p.last_day
-            LEFT JOIN market_data_days d ON d.symbol = p.symbol
-                AND d.interval_type = p.interval_type AND d.day = e.day
-            WHERE coalesce(d.bars, 0) < e.expected
-            ORDER BY p.n, e.day
+            WITH p AS MATERIALIZED (
+                SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+                    WITH ORDINALITY AS p(symbol, interval_type, first_day, last_day, n)
+            ),
+            held AS MATERIALIZED (
+                SELECT p.n, d.day, d.bars FROM p
+                JOIN market_data_days d ON d.symbol = p.symbol AND d.interval_type = p.interval_type
+            ),
+            wanted AS MATERIALIZED (
+                SELECT p.n, e.day, e.expected FROM p
+                JOIN unnest(%s::text[], %s::timestamptz[], %s::int[])
+                    AS e(interval_type, day, expected)
+                  ON e.interval_type = p.interval_type AND e.day BETWEEN p.first_day AND p.last_day
+            )
+            SELECT w.n, w.day, coalesce(h.bars, 0), w.expected
+            FROM wanted w LEFT JOIN held h ON h.n = w.n AND h.day = w.day
+            WHERE coalesce(h.bars, 0) < w.expected
+            ORDER BY w.n, w.day
             """,
             [
                 [r.symbol for r in series],
@@ -166,26 +181,54 @@ def _short_days(rows) -> None:
         ]
 
 
-def _missing_minutes(row: Coverage) -> None:
-    """The missing bars of an intraday row's short days: every slot of a day without bars,
-    and the slots of the other short days that the index does not have."""
+def _held_times(rows) -> dict[int, set]:
+    """The bar times (epoch seconds) that the short days of `rows` do hold (those not
+    empty), by row: one index range per day, all in one query."""
+    partial = [(n, r, day) for n, r in enumerate(rows) for day, held, _ in r.short_days if held]
+    if not partial:
+        return {}
+    with reads.connection().cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.n, extract(epoch FROM m.time)::bigint
+            FROM unnest(%s::int[], %s::text[], %s::text[], %s::timestamptz[])
+                AS p(n, symbol, interval_type, day)
+            CROSS JOIN LATERAL (
+                SELECT time FROM market_data m
+                WHERE m.symbol = p.symbol AND m.interval_type = p.interval_type
+                  AND m.time >= p.day AND m.time < p.day + interval '1 day'
+                -- A day holds at most 1,440 bars; the limit also keeps the planner on one
+                -- index range per day instead of hashing the whole table.
+                ORDER BY m.time LIMIT 1440
+            ) AS m
+            """,
+            [
+                [n for n, _, _ in partial],
+                [r.symbol for _, r, _ in partial],
+                [r.interval for _, r, _ in partial],
+                [dt.datetime.combine(day, dt.time(), KST) for _, _, day in partial],
+            ],
+        )
+        held: dict[int, set] = {}
+        for n, time in cursor.fetchall():
+            held.setdefault(n, set()).add(time)
+    return held
+
+
+def _missing_minutes(row: Coverage, by_date: dict, held: set) -> None:
+    """The missing bars of an intraday row's short days: the expected slots they lack.
+    Compared as epoch seconds: hundreds of thousands of slots stay cheap."""
     width = facts.step(row.interval)
-    held = {day: n for day, n, _ in row.short_days}
-    days = [s for s in sessions(min(held), max(held)) if s.date in held]
-    missing = [t for s in days if not held[s.date] for t in s.slots(width)]
-    probed = [t for s in days if held[s.date] for t in s.slots(width)]
-    if probed:
-        with reads.connection().cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT e.t FROM unnest(%s::timestamptz[]) AS e(t)
-                WHERE NOT EXISTS (SELECT 1 FROM market_data m WHERE m.symbol = %s
-                                  AND m.interval_type = %s AND m.time = e.t)
-                """,
-                [probed, row.symbol, row.interval],
-            )
-            missing += [t.astimezone(KST) for (t,) in cursor.fetchall()]
-    missing.sort()
+    seconds = int(width.total_seconds())
+    missing = [
+        dt.datetime.fromtimestamp(second, KST)
+        for day, _, _ in row.short_days
+        for first, count in by_date[day].spans(width)
+        for second in range(
+            int(first.timestamp()), int(first.timestamp()) + count * seconds, seconds
+        )
+        if second not in held
+    ]
     row.missing = len(missing)
     row.gaps = _ranges(missing, width)
 

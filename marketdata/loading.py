@@ -38,7 +38,15 @@ from django.utils import timezone
 from psycopg2 import sql
 from psycopg2.errors import CardinalityViolation, DeadlockDetected, UniqueViolation
 
-from marketdata import encodings, formats, intervals, load_history, staging, timescale
+from marketdata import (
+    day_counts,
+    encodings,
+    formats,
+    intervals,
+    load_history,
+    staging,
+    timescale,
+)
 from marketdata.errors import LoadError
 from marketdata.models import Interval, StockMetadata
 from marketdata.sources import CHUNK, TOO_LONG, LineReader, Source, read_head, rejects_path
@@ -634,6 +642,9 @@ def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="")
         file_load.load_id = record.pk
         result = file_load.run()
         load_history.finish(record, result, seconds=time.monotonic() - clock)
+        day_counts.changed(
+            [day_counts.Change(s.symbol, s.interval, s.first, s.last) for s in result.series]
+        )
         result.load_id = record.pk
         return result
     finally:

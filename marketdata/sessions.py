@@ -27,6 +27,7 @@ NXT_FIRST_DAY = dt.date(2025, 3, 4)
 NXT_PRE_MARKET = (dt.time(8, 0), dt.time(8, 50))
 NXT_AFTER_MARKET_END = dt.time(20, 0)
 REGULAR_OPEN = dt.time(9, 0)
+CALENDAR_FROM = 2000
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,17 @@ class Session:
     def slots(self, step: dt.timedelta) -> list[dt.datetime]:
         """Starts of the bars of width `step` expected this day: every multiple of `step`
         from midnight (Korea time) that falls inside a window."""
+        return [first + n * step for first, count in self.spans(step) for n in range(count)]
+
+    def slot_count(self, step: dt.timedelta) -> int:
+        return sum(count for _first, count in self.spans(step))
+
+    def spans(self, step: dt.timedelta):
+        """(first slot, number of slots) of each window."""
         midnight = dt.datetime.combine(self.date, dt.time(), KST)
-        starts = []
         for start, end in self.windows:
             first = midnight + -(-(start - midnight) // step) * step
-            starts += [first + n * step for n in range(-(-(end - first) // step))]
-        return starts
+            yield first, max(0, -(-(end - first) // step))
 
 
 def _windows(day, open_, close, profile) -> tuple:
@@ -84,27 +90,30 @@ def _calendar(first_year: int):
 def sessions(start: dt.date, end: dt.date, *, profile: str | None = None) -> list[Session]:
     """The sessions from `start` to `end`, both included, with the hours of `profile`
     (QB_SESSIONS by default)."""
-    profile = profile or settings.QB_SESSIONS
+    return list(_sessions(start, end, profile or settings.QB_SESSIONS))
+
+
+@lru_cache(maxsize=256)
+def _sessions(start: dt.date, end: dt.date, profile: str) -> tuple[Session, ...]:
     if end < start:
-        return []
-    calendar = _calendar(min(start.year, dt.date.today().year - 1))
+        return ()
+    # One calendar a process (building one takes seconds), unless asked for older years.
+    calendar = _calendar(min(start.year, CALENDAR_FROM))
     end = min(end, calendar.last_session.date())
     if end < start:
-        return []
+        return ()
     schedule = calendar.schedule.loc[str(start) : str(end)]
     days = []
-    for day, row in schedule.iterrows():
-        open_ = row.open.to_pydatetime().astimezone(KST)
-        close = row.close.to_pydatetime().astimezone(KST)
+    for day, open_, close in zip(
+        schedule.index.date,
+        schedule["open"].dt.tz_convert(KST).dt.to_pydatetime(),
+        schedule["close"].dt.tz_convert(KST).dt.to_pydatetime(),
+        strict=True,
+    ):
         days.append(
-            Session(
-                date=day.date(),
-                open=open_,
-                close=close,
-                windows=_windows(day.date(), open_, close, profile),
-            )
+            Session(date=day, open=open_, close=close, windows=_windows(day, open_, close, profile))
         )
-    return days
+    return tuple(days)
 
 
 def last_closed(now: dt.datetime) -> Session:

@@ -207,6 +207,25 @@ def test_without_triggers_prune_recounts_what_it_removed(without_triggers):
     assert [c[1:4] for c in counts()] == [("1m", dt.datetime.now(KST).date().isoformat(), 1)]
 
 
+def test_without_triggers_a_load_recounts_the_days_of_its_series(without_triggers, tmp_path):
+    minutes(DAY, 0)
+    day_counts.rebuild()
+    bars = tmp_path / "bars.csv"
+    bars.write_text(
+        "time,symbol,interval_type,open,high,low,close,volume\n"
+        + "".join(
+            f"2024-03-04 09:{m:02d}:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+            for m in range(1, 5)
+        )
+        + "2024-03-05 09:00:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+    )
+    call_command("load_marketdata", str(bars), stdout=StringIO(), stderr=StringIO())
+    assert counts() == [
+        ("005930", "1m", "2024-03-04", 5, "09:00", "09:04"),
+        ("005930", "1m", "2024-03-05", 1, "09:00", "09:00"),
+    ]
+
+
 def test_without_triggers_refresh_since_counts_what_others_wrote(without_triggers):
     minutes(DAY, 0)
     day_counts.rebuild()

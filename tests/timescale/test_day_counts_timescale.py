@@ -135,3 +135,22 @@ def test_coverage_and_freshness_read_series_from_the_aggregate(admin_client):
     minutes(day, 370, symbol="005930")
     page = admin_client.get(reverse("admin:marketdata_coverage"))
     assert [(r.symbol, r.missing) for r in page.context["rows"]] == [("000660", 0), ("005930", 10)]
+
+
+def test_a_load_into_materialized_days_is_counted_once_it_commits(tmp_path):
+    day = dt.datetime(2024, 3, 4, 9, tzinfo=KST)
+    minutes(day, 10)
+    job, _start, _end = refresh_job()
+    sql(f"CALL run_job({int(job)})")
+    assert materialized() == 1
+    bars = tmp_path / "bars.csv"
+    bars.write_text(
+        "time,symbol,interval_type,open,high,low,close,volume\n"
+        + "".join(
+            f"2024-03-04 09:{m:02d}:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+            for m in range(10, 15)
+        )
+    )
+    call_command("load_marketdata", str(bars), stdout=StringIO(), stderr=StringIO())
+    assert counts() == [("005930", "1m", "2024-03-04", 15)]
+    assert sql("SELECT count(*) FROM market_data_5m") == [(3,)]
