@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from timescale.db.models.managers import TimescaleManager
 
@@ -45,7 +46,7 @@ class MarketData(models.Model):
 
     pk = models.CompositePrimaryKey("time", "symbol", "interval_type")
     time = models.DateTimeField(
-        _("time"), help_text="Start of the bar; a daily bar is the session date 00:00 KST."
+        _("time"), help_text=_("Start of the bar; a daily bar is the session date 00:00 KST.")
     )
     symbol = models.CharField(_("symbol"), max_length=10, validators=[validate_symbol])
     interval_type = models.CharField(_("interval"), max_length=5, choices=Interval.choices)
@@ -140,7 +141,9 @@ class StockMetadata(models.Model):
     symbol = models.CharField(
         _("symbol"), max_length=10, primary_key=True, validators=[validate_symbol]
     )
-    name = models.CharField(_("name"), max_length=100, help_text="Korean name as KRX lists it.")
+    name = models.CharField(
+        pgettext_lazy("stock", "name"), max_length=100, help_text=_("Korean name as KRX lists it.")
+    )
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     market = models.CharField(_("market"), max_length=16, choices=Market.choices)
     kind = models.CharField(

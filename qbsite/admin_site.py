@@ -53,6 +53,50 @@ MARKET_PAGES = [
 ]
 
 
+# The index in the order of the desk's day: its sections first, each in the order of use;
+# sign-in and lockout administration last; any other section keeps its place between.
+FIRST, LAST = ["trading", "marketdata"], ["auth", "axes"]
+ENTRIES = {
+    "trading": [
+        "Trade",
+        "Position",
+        "StrategyPerformance",
+        "RiskMetric",
+        "ReconciliationRun",
+        "SystemLog",
+        "Account",
+        "CommissionSchedule",
+    ],
+    "marketdata": [
+        "marketdata_chart",
+        "marketdata_browser",
+        "marketdata_coverage",
+        "StockMetadata",
+        "marketdata_hypertable",
+        "marketdata_delete",
+    ],
+}
+
+
+def _rank(names: list[str], name: str) -> int:
+    return names.index(name) if name in names else len(names)
+
+
+def _section(label: str) -> int:
+    if label in FIRST:
+        return FIRST.index(label)
+    if label in LAST:
+        return len(FIRST) + 1 + LAST.index(label)
+    return len(FIRST)
+
+
+def ordered(apps: list[dict]) -> list[dict]:
+    for app in apps:
+        names = ENTRIES.get(app["app_label"], [])
+        app["models"].sort(key=lambda m: _rank(names, m["object_name"]))
+    return sorted(apps, key=lambda a: _section(a["app_label"]))
+
+
 class QBAdminSite(admin.AdminSite):
     site_header = _("QB back office")
     site_title = _("QB back office")
@@ -96,7 +140,7 @@ class QBAdminSite(admin.AdminSite):
                 }
                 apps.append(market)
             market["models"] = pages + market["models"]
-        return apps
+        return ordered(apps)
 
     def index(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "dashboard": dashboard.figures(request.user)}
@@ -112,5 +156,6 @@ class QBAdminSite(admin.AdminSite):
                 "title": _("Health"),
                 "checks": checks,
                 "status": health.overall(checks),
+                "status_label": health.STATUS_LABELS[health.overall(checks)],
             },
         )

@@ -1,6 +1,8 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _roles(sender, **kwargs):
@@ -20,3 +22,9 @@ class QbsiteConfig(AppConfig):
 
 class QBAdminConfig(AdminConfig):
     default_site = "qbsite.admin_site.QBAdminSite"
+
+
+class LockoutsConfig(AxesAppConfig):
+    """django-axes under a name that says what it is to the staff who see it."""
+
+    verbose_name = _("Login lockouts")

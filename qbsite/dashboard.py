@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from marketdata import sessions
 from qbsite import health
@@ -131,10 +132,13 @@ def latest_risk(user):
 
 
 def cached_health():
-    """The health report, at most a minute old: the front page must stay cheap."""
-    report = cache.get("qb:health")
+    """The health report, at most a minute old: the front page must stay cheap. Kept per
+    language, since its messages are in the language of the page."""
+    key = f"qb:health:{get_language()}"
+    report = cache.get(key)
     if report is None:
         checks = health.run()
-        report = {"status": health.overall(checks), "checks": checks}
-        cache.set("qb:health", report, HEALTH_SECONDS)
+        status = health.overall(checks)
+        report = {"status": status, "status_label": health.STATUS_LABELS[status], "checks": checks}
+        cache.set(key, report, HEALTH_SECONDS)
     return report

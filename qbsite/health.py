@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from marketdata import facts, introspection, sessions
 from marketdata.prices import latest_closes
@@ -21,6 +23,23 @@ from trading import positions
 from trading.models import Level, Position, SystemLog
 
 OK, WARNING, ERROR = "ok", "warning", "error"
+STATUS_LABELS = {
+    OK: gettext_lazy("ok"),
+    WARNING: gettext_lazy("warning"),
+    ERROR: gettext_lazy("error"),
+}
+LABELS = {
+    "database": gettext_lazy("database"),
+    "migrations": gettext_lazy("migrations"),
+    "timescaledb": gettext_lazy("TimescaleDB"),
+    "compression": gettext_lazy("compression"),
+    "jobs": gettext_lazy("jobs"),
+    "freshness": gettext_lazy("freshness"),
+    "replica": gettext_lazy("read replica"),
+    "tables": gettext_lazy("tables"),
+    "logs": gettext_lazy("logs"),
+    "positions": gettext_lazy("positions"),
+}
 # The details of a check that has nothing to look at here; a full run leaves it out.
 NOT_APPLICABLE = {"applies": False}
 RANK = {OK: 0, WARNING: 1, ERROR: 2}
@@ -41,6 +60,15 @@ class Check:
     status: str
     message: str
     details: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The check's name in the page's language (JSON keeps `name`)."""
+        return str(LABELS.get(self.name, self.name))
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
 
     def as_dict(self):
         return {
@@ -79,7 +107,8 @@ def check_database(ctx):
     return Check(
         "database",
         OK,
-        f"PostgreSQL {version.split()[0]}, {latency:.1f} ms round trip, {size / 1e6:,.0f} MB",
+        _("PostgreSQL %(version)s, %(latency).1f ms round trip, %(size)s MB")
+        % {"version": version.split()[0], "latency": latency, "size": f"{size / 1e6:,.0f}"},
         {"version": version, "latency_ms": round(latency, 2), "size_bytes": size},
     )
 
@@ -87,15 +116,16 @@ def check_database(ctx):
 def check_migrations(ctx):
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    missing = [f"{m.app_label}.{m.name}" for m, _ in plan]
+    missing = [f"{m.app_label}.{m.name}" for m, _backwards in plan]
     if missing:
         return Check(
             "migrations",
             ERROR,
-            f"{len(missing)} not applied: {', '.join(missing)}; run manage.py migrate",
+            _("%(count)s not applied: %(names)s; run manage.py migrate")
+            % {"count": len(missing), "names": ", ".join(missing)},
             {"missing": missing},
         )
-    return Check("migrations", OK, "all applied", {"missing": []})
+    return Check("migrations", OK, _("all applied"), {"missing": []})
 
 
 def _no_timescale(name, ctx):
@@ -107,21 +137,22 @@ def _no_timescale(name, ctx):
     caps = ctx.hypertable.caps
     mode = settings.QB_TIMESCALEDB
     if not caps.available:
-        message = f"TimescaleDB is not available on {caps.server}"
+        message = _("TimescaleDB is not available on %(server)s") % {"server": caps.server}
     elif not caps.installed:
-        message = "the timescaledb extension is not installed; run manage.py timescale apply"
+        message = _("the timescaledb extension is not installed; run manage.py timescale apply")
     else:
-        message = "market_data is not a hypertable; run manage.py timescale apply"
+        message = _("market_data is not a hypertable; run manage.py timescale apply")
     if mode == "required":
         return Check(name, ERROR, message, {"timescaledb": False})
     if caps.available and mode != "off":
         return Check(name, WARNING, message, {"timescaledb": False})
     if name != "timescaledb":
-        return Check(name, OK, "does not apply without TimescaleDB", NOT_APPLICABLE)
+        return Check(name, OK, _("does not apply without TimescaleDB"), NOT_APPLICABLE)
     return Check(
         name,
         OK,
-        f"{message}; market_data is a plain table (QB_TIMESCALEDB={mode})",
+        _("%(why)s; market_data is a plain table (QB_TIMESCALEDB=%(mode)s)")
+        % {"why": message, "mode": mode},
         {"timescaledb": False},
     )
 
@@ -133,8 +164,16 @@ def check_timescaledb(ctx):
     return Check(
         "timescaledb",
         OK,
-        f"TimescaleDB {info.version} ({info.caps.license} license), market_data is a "
-        f"hypertable: {info.chunks} chunks of {info.chunk_interval}",
+        _(
+            "TimescaleDB %(version)s (%(license)s license), market_data is a hypertable: "
+            "%(chunks)s chunks of %(interval)s"
+        )
+        % {
+            "version": info.version,
+            "license": info.caps.license,
+            "chunks": info.chunks,
+            "interval": info.chunk_interval,
+        },
         {
             "version": info.version,
             "license": info.caps.license,
@@ -153,7 +192,8 @@ def check_compression(ctx):
         return Check(
             "compression",
             WARNING,
-            f"the {info.caps.license} edition of TimescaleDB has no compression",
+            _("the %(license)s edition of TimescaleDB has no compression")
+            % {"license": info.caps.license},
             {"enabled": False},
         )
     details = {
@@ -168,9 +208,12 @@ def check_compression(ctx):
     }
     if not info.compression_enabled:
         return Check(
-            "compression", WARNING, "compression is off; run manage.py timescale apply", details
+            "compression", WARNING, _("compression is off; run manage.py timescale apply"), details
         )
-    message = f"{info.compressed_chunks} of {info.chunks} chunks compressed"
+    message = _("%(compressed)s of %(chunks)s chunks compressed") % {
+        "compressed": info.compressed_chunks,
+        "chunks": info.chunks,
+    }
     if info.ratio:
         before, after = info.bytes_before / 1e6, info.bytes_after / 1e6
         message += f", {before:,.1f} MB -> {after:,.1f} MB ({info.ratio:.1f}x)"
@@ -178,7 +221,8 @@ def check_compression(ctx):
         return Check(
             "compression",
             WARNING,
-            f"{message}; {info.backlog} chunks older than {info.compress_after} are not compressed",
+            _("%(summary)s; %(backlog)s chunks older than %(after)s are not compressed")
+            % {"summary": message, "backlog": info.backlog, "after": info.compress_after},
             details,
         )
     return Check("compression", OK, message, details)
@@ -190,7 +234,11 @@ def check_jobs(ctx):
         return _no_timescale("jobs", ctx)
     if not info.caps.compression:
         return Check(
-            "jobs", WARNING, f"the {info.caps.license} edition of TimescaleDB has no policies", {}
+            "jobs",
+            WARNING,
+            _("the %(license)s edition of TimescaleDB has no policies")
+            % {"license": info.caps.license},
+            {},
         )
     jobs = {j.kind: j for j in info.jobs}
     details = {
@@ -201,28 +249,42 @@ def check_jobs(ctx):
     problems, status = [], OK
     for kind in expected:
         if kind not in jobs:
-            problems.append(f"no {kind} policy")
+            problems.append(_("no %(kind)s policy") % {"kind": kind})
             status = max(status, WARNING, key=RANK.get)
     for job in info.jobs + info.aggregate_jobs:
         name = job.kind if job.table == introspection.TABLE else f"{job.table} {job.kind}"
         if job.last_run_status == "Failed":
             error = f": {job.errors[0]}" if job.errors else ""
-            problems.append(f"{name} job {job.job_id} failed its last run{error}")
+            problems.append(
+                _("%(name)s job %(id)s failed its last run%(error)s")
+                % {"name": name, "id": job.job_id, "error": error}
+            )
             status = ERROR
         elif job.next_start and job.next_start < ctx.now - job.schedule_interval:
             problems.append(
-                f"{name} job {job.job_id} is overdue since {job.next_start:%Y-%m-%d %H:%M}"
+                _("%(name)s job %(id)s is overdue since %(moment)s")
+                % {"name": name, "id": job.job_id, "moment": f"{job.next_start:%Y-%m-%d %H:%M}"}
             )
             status = max(status, WARNING, key=RANK.get)
     if problems:
         return Check("jobs", status, "; ".join(problems), details)
     summary = ", ".join(
-        f"{j.kind} every {j.schedule_interval} ({j.setting}), "
-        + (f"last {j.last_run_status.lower()}" if j.last_run_status else "not run yet")
+        _("%(kind)s every %(every)s (%(setting)s), ")
+        % {"kind": j.kind, "every": j.schedule_interval, "setting": j.setting}
+        + (
+            _("last %(status)s") % {"status": j.last_run_status.lower()}
+            if j.last_run_status
+            else _("not run yet")
+        )
         for j in info.jobs
     )
     if info.aggregate_jobs:
-        summary += f"; {len(info.aggregate_jobs)} continuous aggregate job(s), none late"
+        count = len(info.aggregate_jobs)
+        summary += ngettext(
+            "; %(count)s continuous aggregate job, not late",
+            "; %(count)s continuous aggregate jobs, none late",
+            count,
+        ) % {"count": count}
     return Check("jobs", OK, summary, details)
 
 
@@ -234,12 +296,18 @@ def check_freshness(ctx):
         "intervals": {f.interval: f.as_dict() for f in found.intervals},
     }
     if not found.intervals:
-        return Check("freshness", WARNING, "market_data holds no bars", details)
+        return Check("freshness", WARNING, _("market_data holds no bars"), details)
     stale = [f for f in found.intervals if f.stale]
     if stale:
         parts = [
-            f"{f.interval}: {len(f.stale)} of {f.series} symbols stop before {session.date} "
-            f"({', '.join(f.stale[:5])}{', ...' if len(f.stale) > 5 else ''})"
+            _("%(interval)s: %(stale)s of %(series)s symbols stop before %(date)s (%(symbols)s)")
+            % {
+                "interval": f.interval,
+                "stale": len(f.stale),
+                "series": f.series,
+                "date": session.date,
+                "symbols": ", ".join(f.stale[:5]) + (", ..." if len(f.stale) > 5 else ""),
+            }
             for f in stale
         ]
         return Check("freshness", WARNING, "; ".join(parts), details)
@@ -247,14 +315,15 @@ def check_freshness(ctx):
     return Check(
         "freshness",
         OK,
-        f"every interval has bars of the last session ({session.date}): {', '.join(judged)}",
+        _("every interval has bars of the last session (%(date)s): %(intervals)s")
+        % {"date": session.date, "intervals": ", ".join(judged)},
         details,
     )
 
 
 def check_replica(ctx):
     if not replica.configured():
-        return Check("replica", OK, "no read replica configured", {"configured": False})
+        return Check("replica", OK, _("no read replica configured"), {"configured": False})
     found = replica.status(fresh=True)
     limit = settings.QB_REPLICA_MAX_LAG
     details = {
@@ -265,22 +334,34 @@ def check_replica(ctx):
     }
     if not found.reachable:
         return Check(
-            "replica", WARNING, f"unreachable ({found.error}); reads go to the primary", details
+            "replica",
+            WARNING,
+            _("unreachable (%(error)s); reads go to the primary") % {"error": found.error},
+            details,
         )
     if found.lag is None:
-        return Check("replica", WARNING, f"{found.error}; reads go to the primary", details)
+        return Check(
+            "replica",
+            WARNING,
+            _("%(error)s; reads go to the primary") % {"error": found.error},
+            details,
+        )
     if not found.usable:
         return Check(
             "replica",
             WARNING,
-            f"{found.lag:.1f} s behind the primary, more than QB_REPLICA_MAX_LAG ({limit:g} s); "
-            "reads go to the primary",
+            _(
+                "%(lag).1f s behind the primary, more than QB_REPLICA_MAX_LAG (%(limit)g s); "
+                "reads go to the primary"
+            )
+            % {"lag": found.lag, "limit": limit},
             details,
         )
     return Check(
         "replica",
         OK,
-        f"{found.lag:.1f} s behind the primary (at most {limit:g} s); the admin reads from it",
+        _("%(lag).1f s behind the primary (at most %(limit)g s); the admin reads from it")
+        % {"lag": found.lag, "limit": limit},
         details,
     )
 
@@ -305,7 +386,11 @@ def check_tables(ctx):
             total += int(size or 0)
     biggest = max(rows, key=lambda t: rows[t]["bytes"])
     estimate = rows[biggest]["estimated_rows"]
-    message = f"{total / 1e6:,.0f} MB in all; largest {biggest} (~{estimate:,} rows)"
+    message = _("%(total)s MB in all; largest %(table)s (~%(rows)s rows)") % {
+        "total": f"{total / 1e6:,.0f}",
+        "table": biggest,
+        "rows": f"{estimate:,}",
+    }
     return Check("tables", OK, message, {"tables": rows})
 
 
@@ -320,14 +405,16 @@ def check_logs(ctx):
         counts.setdefault(component, {Level.ERROR: 0, Level.CRITICAL: 0})[level] += 1
     details = {"since": since.isoformat(), "components": counts}
     if not counts:
-        return Check("logs", OK, "no ERROR or CRITICAL logs in the last 24 h", details)
+        return Check("logs", OK, _("no ERROR or CRITICAL logs in the last 24 h"), details)
     parts = [
-        f"{c}: {n[Level.ERROR]} error(s)"
-        + (f", {n[Level.CRITICAL]} critical" if n[Level.CRITICAL] else "")
+        f"{c}: "
+        + ngettext("%(count)s error", "%(count)s errors", n[Level.ERROR])
+        % {"count": n[Level.ERROR]}
+        + (_(", %(count)s critical") % {"count": n[Level.CRITICAL]} if n[Level.CRITICAL] else "")
         for c, n in sorted(counts.items())
     ]
     status = ERROR if any(n[Level.CRITICAL] for n in counts.values()) else WARNING
-    return Check("logs", status, "last 24 h: " + "; ".join(parts), details)
+    return Check("logs", status, _("last 24 h: %(parts)s") % {"parts": "; ".join(parts)}, details)
 
 
 def check_positions(ctx):
@@ -347,19 +434,36 @@ def check_positions(ctx):
     problems = []
     if stale:
         problems.append(
-            f"{len(stale)} positions are older than their trades ({', '.join(stale[:10])}):"
-            " rebuild them"
+            ngettext(
+                "%(count)s position is older than its trades (%(symbols)s): rebuild it",
+                "%(count)s positions are older than their trades (%(symbols)s): rebuild them",
+                len(stale),
+            )
+            % {"count": len(stale), "symbols": ", ".join(stale[:10])}
         )
     if unpriced:
         problems.append(
-            f"{len(unpriced)} of {len(open_symbols)} open positions have no price from the last "
-            f"session ({ctx.last_session.date}): {', '.join(unpriced[:10])}"
+            _(
+                "%(unpriced)s of %(open)s open positions have no price from the last session "
+                "(%(date)s): %(symbols)s"
+            )
+            % {
+                "unpriced": len(unpriced),
+                "open": len(open_symbols),
+                "date": ctx.last_session.date,
+                "symbols": ", ".join(unpriced[:10]),
+            }
         )
     if problems:
         return Check("positions", WARNING, "; ".join(problems), details)
     if not open_symbols:
-        return Check("positions", OK, "no open positions", details)
-    return Check("positions", OK, f"{len(open_symbols)} open positions, all priced", details)
+        return Check("positions", OK, _("no open positions"), details)
+    return Check(
+        "positions",
+        OK,
+        _("%(count)s open positions, all priced") % {"count": len(open_symbols)},
+        details,
+    )
 
 
 CHECKS = {
@@ -388,14 +492,22 @@ def run(names=None) -> list[Check]:
     except DatabaseError as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         skipped = [n for n in names if n != "database"]
-        return [Check("database", ERROR, f"unreachable: {reason}", {"skipped": skipped})]
+        return [
+            Check(
+                "database",
+                ERROR,
+                _("unreachable: %(reason)s") % {"reason": reason},
+                {"skipped": skipped},
+            )
+        ]
     for name in names:
         if name == "database":
             continue
         try:
             results.append(CHECKS[name](ctx))
         except DatabaseError as e:
-            results.append(Check(name, ERROR, f"failed: {str(e).strip().splitlines()[0]}"))
+            reason = str(e).strip().splitlines()[0]
+            results.append(Check(name, ERROR, _("failed: %(reason)s") % {"reason": reason}))
     if "database" not in names:
         results.pop(0)
     if asked is None:

@@ -77,7 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "simple_history",
     "import_export",
-    "axes",
+    "qbsite.apps.LockoutsConfig",  # django-axes
     "display",
     "marketdata",
     "trading",

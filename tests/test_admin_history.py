@@ -36,4 +36,4 @@ def test_the_history_of_a_real_trade_still_shows(admin_client):
     trade.save()
     page = admin_client.get(reverse("admin:trading_trade_history", args=[trade.pk]))
     assert page.status_code == 200
-    assert "005930 BUY 10 @ 72,000" in page.text
+    assert "005930 Buy 10 @ 72,000" in page.text

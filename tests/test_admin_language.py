@@ -47,3 +47,48 @@ def test_constraint_messages_are_translated(admin_client):
         HTTP_ACCEPT_LANGUAGE="ko",
     )
     assert "수량은 0보다 커야 합니다." in page.text
+
+
+def app_order(client, language):
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language)
+    return [app["app_label"] for app in page.context["app_list"]]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_index_puts_the_desk_first_and_sign_in_and_lockouts_last(admin_client, language):
+    order = app_order(admin_client, language)
+    assert order[:2] == ["trading", "marketdata"]
+    assert order[-2:] == ["auth", "axes"]
+    page = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language)
+    trading = next(a for a in page.context["app_list"] if a["app_label"] == "trading")
+    assert [m["object_name"] for m in trading["models"]][:2] == ["Trade", "Position"]
+
+
+def test_korean_names_data_coverage_and_lockouts_for_what_they_are(admin_client):
+    page = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ko").text
+    assert "수집 현황" in page and "보유 현황" not in page
+    assert "로그인 잠금" in page and "Axes" not in page
+    assert ">언어</button>" in page
+
+
+def test_the_health_page_and_its_messages_speak_korean(admin_client):
+    page = admin_client.get(reverse("admin:health"), HTTP_ACCEPT_LANGUAGE="ko").text
+    assert "<td>데이터베이스</td>" in page
+    assert ">정상</td>" in page
+    assert "market_data는 일반 테이블입니다 (QB_TIMESCALEDB=auto)" in page
+    english = admin_client.get(reverse("admin:health"), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "market_data is a plain table (QB_TIMESCALEDB=auto)" in english
+
+
+def test_the_chart_speaks_korean(admin_client):
+    from tests import factories
+
+    factories.bar().save()
+    factories.trade(executed_at=factories.bar().time).save()
+    data = admin_client.get(
+        reverse("admin:marketdata_chart_data") + "?symbol=005930&interval=1d",
+        HTTP_ACCEPT_LANGUAGE="ko",
+    ).json()
+    assert (data["words"]["buy"], data["words"]["price"]) == ("매수", "가격(원)")
+    assert data["note"] == "캔들 1개, 체결 1건"
+    assert data["trades"][0]["text"].startswith("매수 10주 @ 72,000원 (momentum")

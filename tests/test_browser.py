@@ -1,7 +1,9 @@
 """A real browser (Debian's headless Chromium, driven by Selenium) logs in and uses the
-admin. Screenshots land in test-artifacts/."""
+admin: the chart reads in Korea time, every page fits a 1400-pixel window, and every page
+is shot in English and Korean into test-artifacts/ (en-<page>.png, ko-<page>.png)."""
 
 import datetime as dt
+import io
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +15,7 @@ from django.contrib.auth.models import User
 from marketdata.models import MarketData, StockMetadata
 from marketdata.sessions import sessions
 from tests import factories
+from trading.models import Position, SystemLog, Trade
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,7 +65,10 @@ def browser():
         "--window-size=1400,1000",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    # The browser's clock in Korea, like the desk's (else the admin's date widgets say
+    # "You are 9 hours behind server time").
+    service = Service(DRIVER, env=os.environ | {"TZ": "Asia/Seoul"})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
@@ -255,3 +261,107 @@ def test_the_export_page_select_all_box_works_under_the_content_security_policy(
     shot(browser, "export-none-selected")
     toggle.click()
     assert all(box.is_selected() for box in fields)
+
+
+# Every list of the back office, checked and shot in both languages.
+LISTS = [
+    "trading/trade",
+    "trading/position",
+    "trading/account",
+    "trading/commissionschedule",
+    "trading/reconciliationrun",
+    "trading/strategyperformance",
+    "trading/riskmetric",
+    "trading/systemlog",
+    "marketdata/stockmetadata",
+    "auth/user",
+    "auth/group",
+]
+
+
+def full_shot(driver, name):
+    """The whole page, however long, at the window's width."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, min(max(height, 1000), 4000))
+    shot(driver, name)
+    driver.set_window_size(1400, 1000)
+
+
+def overflow(driver):
+    """How many pixels the result table sticks out of its box (0 when it fits)."""
+    return driver.execute_script(
+        "const t = document.getElementById('result_list');"
+        "return t ? Math.max(0, t.scrollWidth - t.parentElement.clientWidth,"
+        " document.documentElement.scrollWidth - document.documentElement.clientWidth) : 0;"
+    )
+
+
+@pytest.fixture
+def desk(settings):
+    """The demo data: the pages as staff see them on the first day."""
+    from django.core.management import call_command
+
+    settings.QB_STRATEGY_CAPITAL = {"momentum": 100_000_000}
+    call_command("seed_demo", stdout=io.StringIO())
+    User.objects.create_superuser("boss", password="a-long-pass-phrase")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_every_page_fits_1400_pixels_and_is_shot_in_both_languages(server, browser, desk, language):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    log_in(browser, server)
+    browser.add_cookie({"name": settings.LANGUAGE_COOKIE_NAME, "value": language})
+    trade = Trade.objects.order_by("-executed_at").first()
+    position = Position.objects.order_by("-market_value").first()
+    log = SystemLog.objects.filter(level="ERROR").first()
+    pages = {
+        "dashboard": "/admin/",
+        **{path.replace("/", "-"): f"/admin/{path}/" for path in LISTS},
+        "trade": f"/admin/trading/trade/{trade.pk}/change/",
+        "position": f"/admin/trading/position/{position.pk}/change/",
+        "log": f"/admin/trading/systemlog/{log.pk}/change/",
+        "chart-daily": f"/admin/marketdata/chart/?symbol={trade.symbol}&interval=1d",
+        "chart-minutes": f"/admin/marketdata/chart/?symbol={trade.symbol}&interval=1m",
+        "bars": f"/admin/marketdata/bars/?symbol={trade.symbol}&interval=1d",
+        "coverage": "/admin/marketdata/coverage/",
+        "delete-range": f"/admin/marketdata/delete/?symbol={trade.symbol}&interval=1m",
+        "hypertable": "/admin/marketdata/hypertable/",
+        "health": "/admin/health/",
+        "rebuild": "/admin/trading/position/rebuild/",
+    }
+    # A fill the engine wrote after the last rebuild: the rebuild page has one to show.
+    factories.trade(account=position.account, symbol=position.symbol, quantity=1).save()
+    too_wide = {}
+    for name, path in pages.items():
+        browser.get(server + path)
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
+        assert "Server Error" not in browser.title, path
+        if name.startswith("chart"):
+            WebDriverWait(browser, 60).until(
+                lambda d: d.find_element(By.ID, "qb-chart").get_attribute("data-candles")
+            )
+        if overflow(browser):
+            too_wide[name] = overflow(browser)
+        full_shot(browser, f"{language}-{name}")
+
+    # An import with a bad row: the reasons in the row, the good rows below.
+    browser.get(f"{server}/admin/trading/trade/import/")
+    upload = ARTIFACTS / "bad-trades.csv"
+    upload.write_text(
+        "executed_at,account,venue,symbol,side,quantity,price,commission,tax,strategy,"
+        "broker_order_id\n"
+        "2024-03-04 10:00:00,MAIN,KRX,005930,BUY,10,72000,108,0,momentum,0000000001\n"
+        "2024-03-04 11:00:00,MAIN,KRX,005930,SELL,0,72500,0,0,momentum,0000000002\n"
+    )
+    browser.find_element(By.NAME, "import_file").send_keys(str(upload))
+    Select(browser.find_element(By.NAME, "format")).select_by_value("0")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "qb-invalid-rows"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#qb-invalid-rows td.qb-why")
+    assert browser.find_elements(By.CSS_SELECTOR, "#qb-valid-rows td.import-type")
+    if overflow(browser):
+        too_wide["import"] = overflow(browser)
+    full_shot(browser, f"{language}-import-errors")
+    assert too_wide == {}

@@ -143,7 +143,7 @@ def test_titles_and_lists_read_in_korea_time_in_every_language(admin_client, lan
 
     assert str(log) == "2026-11-26 04:05:00 INFO collector: connected"
     assert str(risk) == "2026-11-26 15:40 100,000,000"
-    assert str(trade) == "005930 BUY 10 @ 72,000"
+    assert str(trade) == "005930 Buy 10 @ 72,000"
 
     def page(name, *args):
         url = reverse(f"admin:trading_{name}", args=args)
@@ -166,3 +166,17 @@ def test_the_trade_list_colours_buys_up_and_sells_down(admin_client):
     page = admin_client.get(reverse("admin:trading_trade_changelist")).text
     assert '<td class="field-side_shown"><span class="qb-up">Buy</span></td>' in page
     assert '<td class="field-side_shown"><span class="qb-down">Sell</span></td>' in page
+
+
+@pytest.mark.django_db
+def test_daily_bars_read_as_their_session_date(admin_client):
+    factories.bar(time=dt.datetime(2026, 11, 26, tzinfo=KST)).save()
+    factories.bar(interval_type="1m", time=dt.datetime(2026, 11, 26, 15, 19, tzinfo=KST)).save()
+    coverage = admin_client.get(reverse("admin:marketdata_coverage")).text
+    assert "<td>2026-11-26</td>" in coverage
+    assert "2026-11-26 00:00" not in coverage
+    assert "<td>2026-11-26 15:19</td>" in coverage
+    bars = admin_client.get(
+        reverse("admin:marketdata_browser"), {"symbol": "005930", "interval": "1d"}
+    ).text
+    assert "<td>2026-11-26</td>" in bars

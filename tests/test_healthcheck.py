@@ -165,11 +165,11 @@ def test_no_bars_at_all_is_a_warning():
 def test_error_logs_warn_and_critical_logs_fail():
     assert statuses("logs")["logs"][0] == health.OK
     factories.log(level="ERROR", component="broker.kis").save()
-    assert statuses("logs")["logs"] == (health.WARNING, "last 24 h: broker.kis: 1 error(s)")
+    assert statuses("logs")["logs"] == (health.WARNING, "last 24 h: broker.kis: 1 error")
     factories.log(level="CRITICAL", component="broker.kis").save()
     assert statuses("logs")["logs"] == (
         health.ERROR,
-        "last 24 h: broker.kis: 1 error(s), 1 critical",
+        "last 24 h: broker.kis: 1 error, 1 critical",
     )
 
 
@@ -269,7 +269,7 @@ def test_a_failed_refresh_of_a_continuous_aggregate_is_an_error():
     )
     info.aggregate_jobs.pop()
     assert health.check_jobs(context(info)).message.endswith(
-        "; 1 continuous aggregate job(s), none late"
+        "; 1 continuous aggregate job, not late"
     )
 
 

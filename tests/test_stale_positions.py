@@ -78,9 +78,7 @@ def test_a_fill_written_by_the_engine_marks_its_position_stale(book, admin_clien
     assert "1 older than its trades: MAIN 000660" in front
     [check] = health.run(["positions"])
     assert check.status == health.WARNING
-    assert check.message.startswith(
-        "1 positions are older than their trades (000660): rebuild them"
-    )
+    assert check.message.startswith("1 position is older than its trades (000660): rebuild it")
     assert check.details["stale"] == ["000660"]
 
 

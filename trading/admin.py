@@ -24,6 +24,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from display import numbers, times
@@ -331,7 +332,7 @@ class TradeAdmin(
         symbols = stock_search.symbols_for(term)
         return queryset.filter(Q(symbol__in=symbols) | Q(broker_order_id=term)), False
 
-    @admin.display(description=_("symbol"), ordering="symbol")
+    @admin.display(description=_("stock"), ordering="symbol")
     def stock(self, trade):
         return format_html(
             '<a href="{}" title="{}">{}</a>',
@@ -448,7 +449,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             )
         )
 
-    @admin.display(description=_("name"))
+    @admin.display(description=pgettext_lazy("stock", "name"))
     def name(self, position):
         return format_html(
             '<a href="{}" title="{}">{}</a>',

@@ -373,7 +373,7 @@ class Trade(models.Model):
 
     def __str__(self):
         return (
-            f"{self.symbol} {self.side} {numbers.quantity(self.quantity)} "
+            f"{self.symbol} {self.get_side_display()} {numbers.quantity(self.quantity)} "
             f"@ {numbers.price(self.price)}"
         )
 
@@ -498,7 +498,7 @@ class StrategyPerformance(models.Model):
         max_digits=10,
         decimal_places=6,
         default=0,
-        help_text="Fraction of the peak, 0 to 1.",
+        help_text=_("Fraction of the peak, 0 to 1."),
     )
 
     class Meta:
@@ -556,7 +556,7 @@ class RiskMetric(models.Model):
         max_digits=10,
         decimal_places=6,
         default=0,
-        help_text="Fraction of the peak, 0 to 1.",
+        help_text=_("Fraction of the peak, 0 to 1."),
     )
 
     class Meta:
