@@ -29,11 +29,12 @@ from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core import signing
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from import_export.formats import base_formats
@@ -192,11 +193,23 @@ def _why(result) -> str:
 
 class ExportForm(SelectableFieldsExportForm):
     """The export page's form, with the script that makes its "Select all" box work under
-    the Content-Security-Policy."""
+    the Content-Security-Policy, and each column named as the model names it, in the
+    page's language, with the file's column name beside it: "Executed at (executed_at)"."""
 
     @property
     def media(self):
         return super().media + forms.Media(js=["marketdata/export_select_all.js"])
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        model = resource._meta.model
+        try:
+            name = model._meta.get_field(field.attribute).verbose_name if field else None
+        except FieldDoesNotExist:
+            name = None
+        if not name:
+            return super()._get_field_label(resource, field_name)
+        return f"{capfirst(name)} ({field.column_name})"
 
 
 def _signer(user) -> signing.TimestampSigner:

@@ -91,7 +91,7 @@ class SymbolField(forms.CharField):
 
 
 class RangeForm(forms.Form):
-    symbol = SymbolField(label=_("symbol"))
+    symbol = SymbolField(label=_("stock"))
     interval = forms.ChoiceField(label=_("interval"), choices=Interval.choices, initial="1d")
     start = forms.DateField(
         label=_("from"), required=False, widget=ISO_DATE, validators=[dates.validate]
@@ -245,7 +245,7 @@ def export(site, request):
 
 
 class CoverageForm(forms.Form):
-    symbol = SymbolField(label=_("symbol"), required=False)
+    symbol = SymbolField(label=_("stock"), required=False)
     interval = forms.ChoiceField(
         label=_("interval"), choices=[("", "---------"), *Interval.choices], required=False
     )

@@ -1,6 +1,7 @@
 """Words that installed packages show on our pages but ship no Korean for (django-axes,
-django-simple-history). Listed here so that `make messages` puts them in our catalog
-(locale/ko), which Django reads before the packages' own; nothing imports this module."""
+django-simple-history, some of django-import-export's). Listed here so that
+`make messages` puts them in our catalog (locale/ko), which Django reads before the
+packages' own; nothing imports this module."""
 
 from django.utils.translation import gettext_noop
 
@@ -26,6 +27,9 @@ WORDS = [
     gettext_noop("POST Data"),
     gettext_noop("Access lock out"),
     gettext_noop("Account locked: too many login attempts. Please try again later."),
+    # django-import-export: its export page (its Korean lacks these)
+    gettext_noop("This exporter will export the following fields: "),
+    gettext_noop("Select all"),
     # django-simple-history: the history pages of trades, positions, stocks and accounts
     gettext_noop("Change history: %s"),
     gettext_noop("View history: %s"),

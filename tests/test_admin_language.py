@@ -92,3 +92,12 @@ def test_the_chart_speaks_korean(admin_client):
     assert (data["words"]["buy"], data["words"]["price"]) == ("매수", "가격(원)")
     assert data["note"] == "캔들 1개, 체결 1건"
     assert data["trades"][0]["text"].startswith("매수 10주 @ 72,000원 (momentum")
+
+
+def test_the_export_page_names_its_columns_in_korean(admin_client):
+    page = admin_client.get(reverse("admin:trading_trade_export"), HTTP_ACCEPT_LANGUAGE="ko").text
+    assert "다음 항목을 내보냅니다" in page
+    assert "모두 선택" in page
+    assert "체결 시각 (executed_at)" in page
+    english = admin_client.get(reverse("admin:trading_trade_export"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Executed at (executed_at)" in english.text

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from display import times
 from tests import factories
 from trading.models import Level
 
@@ -123,6 +124,8 @@ def test_a_log_naming_an_order_or_a_symbol_links_to_them(admin_client):
         "Fills of order 0000123456</a>"
     ) in page
     assert f'<a href="{CHART}?symbol=005930&amp;interval=1d">Chart of 005930</a>' in page
+    # Logged to the second, like its title.
+    assert f'<div class="readonly">{times.moment(log.timestamp, seconds=True)}</div>' in page
 
 
 def test_the_front_page_error_counts_lead_to_those_logs(admin_client):

@@ -329,6 +329,7 @@ def test_every_page_fits_1400_pixels_and_is_shot_in_both_languages(server, brows
         "delete-range": f"/admin/marketdata/delete/?symbol={trade.symbol}&interval=1m",
         "hypertable": "/admin/marketdata/hypertable/",
         "health": "/admin/health/",
+        "export": "/admin/trading/trade/export/",
         "rebuild": "/admin/trading/position/rebuild/",
     }
     # A fill the engine wrote after the last rebuild: the rebuild page has one to show.

@@ -795,7 +795,7 @@ class SystemLogAdmin(admin.ModelAdmin):
     )
     search_fields = ("message",)
     search_help_text = _("Whole words of the message, all of them: broker rejected 0000123456")
-    fields = ("timestamp", "level", "component", "message", "extra_json", "see_also")
+    fields = ("logged_at", "level", "component", "message", "extra_json", "see_also")
     readonly_fields = fields
     ordering = ("-timestamp",)
     paginator = EstimatedCountPaginator
