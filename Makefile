@@ -13,7 +13,7 @@ LOCAL := .local
 SECRET_FILE := $(LOCAL)/secret_key
 export SECRET_KEY_FILE ?= $(abspath $(SECRET_FILE))
 
-.PHONY: run test stop db lint format migrations-check check-deploy messages clean
+.PHONY: run dev local-setup test stop db lint format migrations-check check-deploy messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,35 @@ $(SECRET_FILE):
 db:
 	@if [ -z "$$DATABASE_URL" ]; then bin/localdb start; fi
 
+# Migrated, with the local superuser (its password printed once, kept in .local/) and the
+# demo data loaded once.
+local-setup: $(VENV)/.installed $(SECRET_FILE) db
+	$(MANAGE) migrate --no-input
+	$(MANAGE) create_local_admin --password-file $(LOCAL)/admin-password
+	$(MANAGE) seed_demo
+
 # The demo's strategies get a capital each, so performance can be recomputed from the admin.
-run: export QB_STRATEGY_CAPITAL ?= momentum=100000000,mean_reversion=100000000,pairs_kospi=100000000
-run: $(VENV)/.installed $(SECRET_FILE) db
-	DEBUG=true $(MANAGE) migrate --no-input
-	DEBUG=true $(MANAGE) create_local_admin --password-file $(LOCAL)/admin-password
-	DEBUG=true $(MANAGE) seed_demo
-	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
+run dev: export QB_STRATEGY_CAPITAL ?= momentum=100000000,mean_reversion=100000000,pairs_kospi=100000000
+
+# The back office as it is served: gunicorn with gunicorn.conf.py (as in the Docker image),
+# static files from WhiteNoise, DEBUG off, the production security settings, except those
+# that need HTTPS, as it listens on plain HTTP at HOST:PORT (127.0.0.1:8000).
+run: export DEBUG := false
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
+run: export ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
+run: export SECURE_SSL_REDIRECT := false
+run: export SESSION_COOKIE_SECURE := false
+run: export CSRF_COOKIE_SECURE := false
+run: export SECURE_HSTS_SECONDS := 0
+run: local-setup
+	$(MANAGE) collectstatic --no-input --verbosity 0
+	exec $(PY) -m gunicorn -c gunicorn.conf.py qbsite.wsgi
+
+# For development: Django's runserver, reloading on every change, with DEBUG on.
+dev: export DEBUG := true
+dev: local-setup
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 stop:
 	bin/localdb stop

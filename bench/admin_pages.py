@@ -118,10 +118,13 @@ def main():
     work = Path(args.keep or tempfile.mkdtemp(prefix="qb-bench-admin-"))
     work.mkdir(parents=True, exist_ok=True)
     work.chmod(0o755)  # the postgres user must reach the cluster inside
-    server_env = os.environ | {"QB_LOCAL_DIR": str(work / "state"), "QB_LOCAL_PG_PORT": str(PORT)}
+    # The private server's folder and port: the settings read its password from there.
+    local = {"QB_LOCAL_DIR": str(work / "state"), "QB_LOCAL_PG_PORT": str(PORT)}
+    server_env = os.environ | local | {"QB_LOCAL_PG_FSYNC": "off"}  # a throwaway cluster
+    os.environ.pop("DATABASE_URL", None)
     os.environ.update(
-        {
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PORT}/qb",
+        local
+        | {
             "QB_TIMESCALEDB": "off",
             "SECRET_KEY": "bench-" + "x" * 50,
             "DEBUG": "false",

@@ -115,7 +115,11 @@ def main():
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="qb-bench-import-", dir="/var/tmp"))
     work.chmod(0o755)  # the postgres user must reach the cluster inside
-    server_env = os.environ | {"QB_LOCAL_DIR": str(work / "state"), "QB_LOCAL_PG_PORT": str(port)}
+    server_env = os.environ | {
+        "QB_LOCAL_DIR": str(work / "state"),
+        "QB_LOCAL_PG_PORT": str(port),
+        "QB_LOCAL_PG_FSYNC": "off",  # a throwaway cluster
+    }
     subprocess.run([ROOT / "bin" / "localdb", "start"], env=server_env, check=True)
     url = subprocess.run(
         [ROOT / "bin" / "localdb", "url"],

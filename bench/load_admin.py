@@ -146,7 +146,11 @@ def main():
 
     work = Path(tempfile.mkdtemp(prefix="qb-load-", dir="/var/tmp"))
     work.chmod(0o755)  # the postgres user must reach the cluster inside
-    server_env = os.environ | {"QB_LOCAL_DIR": str(work), "QB_LOCAL_PG_PORT": str(PG_PORT)}
+    server_env = os.environ | {
+        "QB_LOCAL_DIR": str(work),
+        "QB_LOCAL_PG_PORT": str(PG_PORT),
+        "QB_LOCAL_PG_FSYNC": "off",  # a throwaway cluster
+    }
     subprocess.run([ROOT / "bin" / "localdb", "start"], env=server_env, check=True)
     url = subprocess.run(
         [ROOT / "bin" / "localdb", "url"],

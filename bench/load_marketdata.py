@@ -97,13 +97,19 @@ def main():
 
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
     work.chmod(0o755)
-    server_env = os.environ | {"QB_LOCAL_DIR": str(work / "state"), "QB_LOCAL_PG_PORT": str(PORT)}
-    env = os.environ | {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PORT}/qb",
-        "QB_TIMESCALEDB": "off",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "DEBUG": "false",
-    }
+    # The private server's folder and port: the settings read its password from there.
+    local = {"QB_LOCAL_DIR": str(work / "state"), "QB_LOCAL_PG_PORT": str(PORT)}
+    server_env = os.environ | local | {"QB_LOCAL_PG_FSYNC": "off"}  # a throwaway cluster
+    os.environ.pop("DATABASE_URL", None)
+    env = (
+        os.environ
+        | local
+        | {
+            "QB_TIMESCALEDB": "off",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "DEBUG": "false",
+        }
+    )
     subprocess.run([ROOT / "bin" / "localdb", "start"], env=server_env, check=True)
     try:
         os.environ.update(env)

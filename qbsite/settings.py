@@ -136,12 +136,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "qbsite.wsgi.application"
 
-# Without DATABASE_URL the project uses its private PostgreSQL, started by `make run`.
-LOCAL_PG_PORT = env.int("QB_LOCAL_PG_PORT", default=54329)
+
+def _local_database_url():
+    """The private PostgreSQL of bin/localdb (started by `make run` and `make test`), with
+    the password it generated into .local/pg-password."""
+    state = Path(env.str("QB_LOCAL_DIR", default="") or BASE_DIR / ".local")
+    try:
+        password = (state / "pg-password").read_text().strip()
+    except FileNotFoundError:
+        password = ""  # not started yet: the server will say what is missing
+    port = env.int("QB_LOCAL_PG_PORT", default=54329)
+    return f"postgres://postgres{':' + password if password else ''}@127.0.0.1:{port}/qb"
+
+
+# Without DATABASE_URL the project uses its private PostgreSQL.
 DATABASES = {
-    "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"postgres://postgres@127.0.0.1:{LOCAL_PG_PORT}/qb"
-    )
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or _local_database_url())
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

@@ -29,17 +29,25 @@ class Server:
         self.dir = Path(tempfile.mkdtemp(prefix="qb-fault-", dir="/var/tmp"))
         self.dir.chmod(0o755)
         self.port = free_port()
-        self.env = os.environ | {"QB_LOCAL_DIR": str(self.dir), "QB_LOCAL_PG_PORT": str(self.port)}
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/qb"
+        self.env = os.environ | {
+            "QB_LOCAL_DIR": str(self.dir),
+            "QB_LOCAL_PG_PORT": str(self.port),
+            "QB_LOCAL_PG_FSYNC": "off",  # a throwaway cluster
+        }
 
     def localdb(self, action):
-        subprocess.run(
+        return subprocess.run(
             [ROOT / "bin" / "localdb", action],
             env=self.env,
             check=True,
             capture_output=True,
+            text=True,
             timeout=60,
-        )
+        ).stdout.strip()
+
+    @property
+    def url(self):
+        return self.localdb("url")
 
     def manage(self, *args, wait=True):
         env = os.environ | {"DATABASE_URL": self.url, "QB_TIMESCALEDB": "off"}
@@ -58,9 +66,7 @@ class Server:
         )
 
     def sql(self, statement):
-        connection = psycopg2.connect(
-            host="127.0.0.1", port=self.port, user="postgres", dbname="qb"
-        )
+        connection = psycopg2.connect(self.url)
         try:
             with connection, connection.cursor() as cursor:
                 cursor.execute(statement)

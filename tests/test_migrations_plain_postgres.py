@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from marketdata import timescale
+from tests.commands import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,8 +54,7 @@ def empty_database():
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {name}")
         cursor.execute(f"CREATE DATABASE {name}")
-    db = connection.settings_dict
-    yield f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+    yield database_url().rsplit("/", 1)[0] + f"/{name}"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
