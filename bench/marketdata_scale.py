@@ -206,9 +206,12 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
     work.chmod(0o755)
     baseline = work / "baseline"
-    server_env = os.environ | {"QB_LOCAL_DIR": str(work / "state"), "QB_LOCAL_PG_PORT": str(PORT)}
+    server_env = os.environ | {
+        "QB_LOCAL_DIR": str(work / "state"),
+        "QB_LOCAL_PG_PORT": str(PORT),
+        "QB_LOCAL_PG_FSYNC": "off",  # a throwaway cluster
+    }
     env = os.environ | {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{PORT}/qb",
         "QB_TIMESCALEDB": "off",
         "SECRET_KEY": "bench-" + "x" * 50,
         "DEBUG": "false",
@@ -224,6 +227,13 @@ def main():
         capture_output=True,
     )
     subprocess.run([ROOT / "bin" / "localdb", "start"], env=server_env, check=True)
+    env["DATABASE_URL"] = subprocess.run(
+        [ROOT / "bin" / "localdb", "url"],
+        env=server_env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     try:
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
