@@ -4,7 +4,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from display import numbers
 from display.lists import FiguresAdmin, column, link_line
-from marketdata import links
+from marketdata import admin_loads, links  # noqa: F401 (admin_loads registers the admin of loads)
 from marketdata.admin_history import HistoryAdmin
 from marketdata.admin_imports import SheetAdminMixin
 from marketdata.models import StockMetadata

@@ -4,6 +4,9 @@ so a load that fails or is a dry run leaves no record, and a record always match
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
 
 from marketdata.models import Load, LoadSeries
 
@@ -59,3 +62,39 @@ def finish(record: Load, result, *, seconds: float) -> None:
 def ranges(record: Load) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
     """(symbol, interval, first, last) of every series the load wrote."""
     return list(record.series.values_list("symbol", "interval_type", "first", "last"))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A bar a load replaced: as it was, and as it is now (None where it is gone)."""
+
+    time: dt.datetime
+    symbol: str
+    interval: str
+    before: tuple
+    now: tuple | None
+    now_load: int | None
+
+
+def changes(record: Load, limit: int) -> list[Change]:
+    """The first `limit` bars the load replaced, in key order, beside their values now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.time, r.symbol, r.interval_type, r.open, r.high, r.low, r.close, "
+            "r.volume, m.open, m.high, m.low, m.close, m.volume, m.load_id "
+            "FROM market_data_replaced r LEFT JOIN market_data m "
+            "ON m.time = r.time AND m.symbol = r.symbol AND m.interval_type = r.interval_type "
+            "WHERE r.load_id = %s ORDER BY r.symbol, r.interval_type, r.time LIMIT %s",
+            [record.pk, limit],
+        )
+        return [
+            Change(
+                time=row[0],
+                symbol=row[1],
+                interval=row[2],
+                before=row[3:8],
+                now=None if row[8] is None else row[8:13],
+                now_load=row[13],
+            )
+            for row in cursor.fetchall()
+        ]

@@ -56,7 +56,6 @@ ON_CONFLICT = ("update", "skip", "error")
 BAR_TIMES = ("start", "end")
 MAX_ERRORS_SHOWN = 50
 MAX_LINES_SHOWN = 20
-DECOMPRESSION_LIMIT = "timescaledb.max_tuples_decompressed_per_dml_transaction"
 KST = ZoneInfo("Asia/Seoul")
 
 __all__ = ["LoadError", "Options", "Result", "load"]
@@ -382,16 +381,12 @@ class FileLoad:
 
     def _allow_decompression(self, ranges) -> int:
         """A write into compressed chunks decompresses what it touches, and a TimescaleDB
-        server refuses DML that decompresses more than
-        timescaledb.max_tuples_decompressed_per_dml_transaction tuples (100,000 by default).
-        Backfills are what the loader is for: it lifts the limit for its own transaction
-        only, and counts the compressed chunks it writes into, which the compression policy
-        compresses again."""
+        server limits how much one transaction may decompress. Backfills are what the
+        loader is for: it lifts the limit for its own transaction, and counts the compressed
+        chunks it writes into."""
         chunks = timescale.compressed_chunks_holding(connection, [r[2:] for r in ranges])
         if chunks:
-            self.execute(
-                sql.SQL("SELECT set_config({}, '0', true)").format(sql.Literal(DECOMPRESSION_LIMIT))
-            )
+            timescale.lift_decompression_limit(connection)
         return chunks
 
     def _lines(self, bars, condition) -> list[int]:

@@ -307,3 +307,16 @@ def compressed_chunks_holding(connection, ranges) -> int:
             [TABLE, firsts, lasts],
         )
         return cursor.fetchone()[0]
+
+
+DECOMPRESSION_LIMIT = "timescaledb.max_tuples_decompressed_per_dml_transaction"
+
+
+def lift_decompression_limit(connection) -> None:
+    """A TimescaleDB server refuses DML that decompresses more than
+    timescaledb.max_tuples_decompressed_per_dml_transaction tuples (100,000 by default).
+    Backfills, corrections and undoing a load write into old, compressed chunks by design:
+    lift the limit for the current transaction only (SET LOCAL); the compression policy
+    compresses the chunks again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, '0', true)", [DECOMPRESSION_LIMIT])

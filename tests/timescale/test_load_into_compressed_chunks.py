@@ -4,10 +4,12 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from marketdata import undo
 from marketdata.models import Load, MarketData
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,4 +107,10 @@ def test_a_backfill_over_the_decompression_limit_works_on_a_server_at_its_defaul
     assert record.replaced.count() == bars
     assert record.replaced.filter(close=100).count() == bars
     # The limit was lifted for the loader's transaction only.
+    assert decompression_limit() == "100000"
+
+    # Undo runs into the same limit, and gives every bar back as it was.
+    first_load = Load.objects.earliest("id")
+    undo.undo(record.pk, user=User.objects.create_user("ops", is_staff=True))
+    assert MarketData.objects.filter(close=100, load_id=first_load.pk).count() == bars
     assert decompression_limit() == "100000"
