@@ -220,8 +220,11 @@ class Stage:
             date = FAST_DATE + b"(?:" + FAST_TIME + b")?"
         else:
             date = FAST_DATE + FAST_TIME
-        before = rb"(?:[^,\n]*,)" + b"{%d}" % position
-        return rb"(?:" + before + date + rb"(?:,[^\n]*)?\r?\n)*"
+        # Fields before the date, quoted (commas inside) or not; the date itself may be
+        # quoted, as the KRX data portal quotes every value.
+        field = rb'(?:"(?:[^"\n]|"")*"|[^,"\n]*)'
+        before = b"(?:" + field + b",){%d}" % position
+        return rb"(?:" + before + b'(?:"' + date + b'"|' + date + rb")(?:,[^\n]*)?\r?\n)*"
 
     # --- typed staging ------------------------------------------------------------------
 
