@@ -1,16 +1,23 @@
 """Benchmark: `load_marketdata` against PostgreSQL's own COPY, on one fresh server.
 
     .venv/bin/python bench/load_marketdata.py [--rows 1000000] [--big-rows 5000000]
+        [--rounds 3] [--bulk-create]
 
-Starts a throwaway PostgreSQL (bin/localdb in a temporary folder), generates canonical CSV
-files of 1-minute bars for 200 symbols, and measures in the same run:
-  copy        COPY of the file into an empty copy of market_data (same indexes and checks)
-  load        load_marketdata into an empty market_data
+Starts a throwaway PostgreSQL (bin/localdb in a temporary folder) and measures, in the
+same run:
+  copy        COPY of a canonical file of 1-minute bars (200 symbols) into the empty
+              market_data, with its indexes, constraints and triggers: the baseline
+  load        load_marketdata of that file into the empty market_data
   reload      load_marketdata of the same file again (every row conflicts, none changes)
-  bulk_create Django bulk_create(update_conflicts=True) in batches of 2,000
-and the peak RSS of the load_marketdata process at --rows and at --big-rows.
-Prints each time and its ratio to COPY. Targets: load <= 1.5x, reload <= 2.0x COPY, peak RSS
-<= 150 MB and flat from 1M to 5M rows.
+  krx-portal  load_marketdata of the same number of daily bars in the KRX data portal's
+              layout (CP949, every value quoted, thousands separators, 2024/02/21 dates,
+              newest first, a 종목코드 column), against COPY of the same bars canonical
+  big         load_marketdata of --big-rows rows (ratio per row) and the peak RSS
+  long lines  a line of 8 to 64 MB, alone and after 8 to 64 MB of rows: the loader stops a
+              megabyte into the line, in time linear in the file and flat memory
+  bulk_create (with --bulk-create) Django bulk_create(update_conflicts=True) by 2,000
+COPY and load alternate for --rounds rounds; the medians are printed with each ratio to
+COPY. Targets: load <= 1.5x, reload <= 2.0x COPY, peak RSS <= 150 MB and flat.
 """
 
 import argparse
@@ -21,6 +28,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +36,7 @@ import time
 from pathlib import Path
 
 VALUES = ("open", "high", "low", "close", "volume")
+CANONICAL = ("time", "symbol", "interval_type", *VALUES)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,58 +50,103 @@ def free_port() -> int:
 PORT = int(os.environ.get("QB_BENCH_PG_PORT") or 0) or free_port()
 
 
+def walk(rng, symbols, steps):
+    """(step, symbol, open, high, low, close, volume) of a random walk per symbol."""
+    price = {c: rng.uniform(2_000, 500_000) for c in symbols}
+    for n in range(steps):
+        for code in symbols:
+            p = price[code] = max(100.0, price[code] * (1 + rng.gauss(0, 0.001)))
+            o, c = round(p), round(p * (1 + rng.gauss(0, 0.001)))
+            yield n, code, o, max(o, c) + 10, min(o, c) - 10, c, rng.randint(0, 50_000)
+
+
+def codes(rng, count):
+    return [f"{n:06d}" for n in rng.sample(range(1, 999_999), count)]
+
+
 def generate(path: Path, rows: int, symbols: int = 200):
+    """Canonical 1-minute bars, oldest first."""
     rng = random.Random(7)
-    codes = [f"{n:06d}" for n in rng.sample(range(1, 999_999), symbols)]
-    price = {c: rng.uniform(2_000, 500_000) for c in codes}
     start = dt.datetime(2015, 1, 2, 0, 0, tzinfo=dt.UTC)
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(
-            ["time", "symbol", "interval_type", "open", "high", "low", "close", "volume"]
-        )
-        for n in range(rows // symbols):
-            stamp = (start + dt.timedelta(minutes=n)).isoformat()
-            for code in codes:
-                p = price[code] = max(100.0, price[code] * (1 + rng.gauss(0, 0.001)))
-                o, c = round(p), round(p * (1 + rng.gauss(0, 0.001)))
-                writer.writerow(
-                    [
-                        stamp,
-                        code,
-                        "1m",
-                        o,
-                        max(o, c) + 10,
-                        min(o, c) - 10,
-                        c,
-                        rng.randint(0, 50_000),
-                    ]
-                )
+        writer.writerow(CANONICAL)
+        for n, code, *values in walk(rng, codes(rng, symbols), rows // symbols):
+            writer.writerow([(start + dt.timedelta(minutes=n)).isoformat(), code, "1m", *values])
 
 
-def run_loader(path: Path, env) -> tuple[float, int]:
-    """Seconds and peak RSS (MB) of one `manage.py load_marketdata` process."""
+def generate_portal(path: Path, twin: Path, rows: int, symbols: int = 400):
+    """Daily bars in the KRX data portal's layout, newest first (a walk runs backwards as
+    well as forwards), and the same bars canonical (`twin`)."""
+    rng = random.Random(11)
+    days = rows // symbols
+    last = dt.date(2024, 12, 31)
+    dates = [last - dt.timedelta(days=d) for d in range(days * 7 // 5 + 7)]
+    dates = [d for d in dates if d.weekday() < 5][:days]
+    header = "일자,종목코드,종가,대비,등락률,시가,고가,저가,거래량,거래대금,시가총액,상장주식수"
+    with path.open("w", encoding="cp949", newline="") as out, twin.open("w", newline="") as t:
+        out.write(header + "\n")
+        canonical = csv.writer(t)
+        canonical.writerow(CANONICAL)
+        for n, code, o, h, low, c, v in walk(rng, codes(rng, symbols), days):
+            day = dates[n]
+            quoted = [f"{x:,}" for x in (c, 0)] + ["0.00"] + [f"{x:,}" for x in (o, h, low, v)]
+            fields = [day.strftime("%Y/%m/%d"), code, *quoted, f"{v * c:,}", "0", "0"]
+            out.write(",".join(f'"{f}"' for f in fields) + "\n")
+            canonical.writerow([day.isoformat(), code, "1d", o, h, low, c, v])
+
+
+def peak_rss(pid: int) -> int:
+    """The peak RSS (kB) of a running process since its exec. (The rusage of a child
+    started with vfork also counts the parent's memory, this script's included.)"""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    peaks = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
+    return peaks[0] if peaks else 0
+
+
+def run_loader(path: Path, env, *args) -> tuple[float, int, str]:
+    """Seconds, peak RSS (MB) and last output line of one `manage.py load_marketdata`."""
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "manage.py", "load_marketdata", str(path)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    out, err = child.stdout.read().decode(), child.stderr.read().decode()
-    if status != 0:
-        sys.exit(f"load_marketdata failed:\n{out}\n{err}")
-    print(f"    {out.strip()}")
-    return seconds, usage.ru_maxrss // 1024
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "manage.py", "load_marketdata", str(path), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, peak_rss(child.pid))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        output, errors = out.read().decode(), err.read().decode()
+    if child.returncode != 0 and not args:
+        sys.exit(f"load_marketdata failed:\n{output}\n{errors}")
+    last = (output.strip() or errors.strip()).splitlines()[-1]
+    return seconds, peak // 1024, last
+
+
+def long_line_file(path: Path, before_mb: int, line_mb: int):
+    row = b"2015-01-02T00:00:00+00:00,005930,1m,100,110,90,105,1000\n"
+    with path.open("wb") as out:
+        out.write(",".join(CANONICAL).encode() + b"\n")
+        for _ in range(before_mb * (1 << 20) // len(row)):
+            out.write(row)
+        out.write(b"2015-01-02," + b"9" * (line_mb << 20) + b"\n")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--big-rows", type=int, default=5_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bulk-create", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
@@ -125,66 +179,100 @@ def main():
 
         call_command("migrate", verbosity=0)
         small, big = work / "bars.csv", work / "bars-big.csv"
+        portal, twin = work / "portal.csv", work / "portal-canonical.csv"
         print(f"generating {args.rows:,} and {args.big_rows:,} rows ...")
         generate(small, args.rows)
         generate(big, args.big_rows)
+        generate_portal(portal, twin, args.rows)
 
         def sql(statement):
             with connection.cursor() as cursor:
                 cursor.execute(statement)
 
         def fresh_table():
-            sql("TRUNCATE market_data")
+            sql("TRUNCATE market_data, market_data_loads CASCADE")
             sql("VACUUM ANALYZE market_data")
             sql("CHECKPOINT")
 
-        results = {}
-        sql("CREATE TABLE market_data_copy (LIKE market_data INCLUDING ALL)")
-        sql("CHECKPOINT")
-        started = time.perf_counter()
-        with small.open("rb") as f, connection.cursor() as cursor:
-            cursor.copy_expert(
-                "COPY market_data_copy (time, symbol, interval_type, open, high, low, close, "
-                "volume) FROM STDIN WITH (FORMAT csv, HEADER)",
-                f,
-            )
-        results["copy"] = time.perf_counter() - started
-        sql("DROP TABLE market_data_copy")
-
-        fresh_table()
-        results["load"], rss_small = run_loader(small, env)
-        sql("CHECKPOINT")
-        results["reload"], _ = run_loader(small, env)
-
-        fresh_table()
-        started = time.perf_counter()
-        with small.open() as f:
-            reader = csv.reader(f)
-            next(reader)
-            fields = ["time", "symbol", "interval_type", *VALUES]
-            while rows := list(itertools.islice(reader, 2000)):
-                MarketData.objects.bulk_create(
-                    [MarketData(**dict(zip(fields, row, strict=True))) for row in rows],
-                    update_conflicts=True,
-                    unique_fields=fields[:3],
-                    update_fields=list(VALUES),
+        def copy(path):
+            fresh_table()
+            started = time.perf_counter()
+            with path.open("rb") as f, connection.cursor() as cursor:
+                cursor.copy_expert(
+                    f"COPY market_data ({', '.join(CANONICAL)}) FROM STDIN WITH (FORMAT csv, "
+                    "HEADER)",
+                    f,
                 )
-        results["bulk_create"] = time.perf_counter() - started
+            return time.perf_counter() - started
 
-        fresh_table()
-        results[f"load {args.big_rows:,}"], rss_big = run_loader(big, env)
+        def load(path, *extra):
+            fresh_table()
+            seconds, rss, last = run_loader(path, env, *extra)
+            print(f"    {last}")
+            return seconds, rss
 
-        copy = results["copy"]
+        timings = {"copy": [], "load": [], "reload": []}
+        for _ in range(args.rounds):
+            timings["copy"].append(copy(small))
+            seconds, rss_small = load(small)
+            timings["load"].append(seconds)
+            sql("CHECKPOINT")
+            seconds, _, last = run_loader(small, env)
+            print(f"    {last}")
+            timings["reload"].append(seconds)
+        results = {step: statistics.median(values) for step, values in timings.items()}
+        base = results["copy"]
+
+        portal_copy = statistics.median(copy(twin) for _ in range(args.rounds))
+        portal_load = statistics.median(load(portal)[0] for _ in range(args.rounds))
+
+        if args.bulk_create:
+            fresh_table()
+            started = time.perf_counter()
+            with small.open() as f:
+                reader = csv.reader(f)
+                next(reader)
+                while rows := list(itertools.islice(reader, 2000)):
+                    MarketData.objects.bulk_create(
+                        [MarketData(**dict(zip(CANONICAL, row, strict=True))) for row in rows],
+                        update_conflicts=True,
+                        unique_fields=CANONICAL[:3],
+                        update_fields=list(VALUES),
+                    )
+            results["bulk_create"] = time.perf_counter() - started
+
+        big_seconds, rss_big = load(big)
+
         print(f"\nrows: {args.rows:,} (1-minute bars, 200 symbols), PostgreSQL without TimescaleDB")
-        print(f"{'step':<20}{'seconds':>10}{'rows/s':>12}{'x COPY':>10}")
+        print(f"medians of {args.rounds} rounds; COPY into market_data is the baseline")
+        print(f"{'step':<22}{'seconds':>10}{'rows/s':>12}{'x COPY':>10}")
         for step, seconds in results.items():
-            rows = args.big_rows if step.startswith("load ") else args.rows
-            ratio = seconds / copy * args.rows / rows
-            print(f"{step:<20}{seconds:>10.2f}{rows / seconds:>12,.0f}{ratio:>10.2f}")
+            print(f"{step:<22}{seconds:>10.2f}{args.rows / seconds:>12,.0f}{seconds / base:>10.2f}")
+        print(
+            f"{'load ' + format(args.big_rows, ','):<22}{big_seconds:>10.2f}"
+            f"{args.big_rows / big_seconds:>12,.0f}"
+            f"{big_seconds / base * args.rows / args.big_rows:>10.2f}"
+        )
+        print(
+            f"\nKRX portal layout, {args.rows:,} daily bars of 400 symbols: COPY of the same bars "
+            f"canonical {portal_copy:.2f} s, load_marketdata {portal_load:.2f} s, "
+            f"{portal_load / portal_copy:.2f}x COPY"
+        )
         print(
             f"peak RSS of load_marketdata: {rss_small} MB at {args.rows:,} rows, "
             f"{rss_big} MB at {args.big_rows:,} rows"
         )
+
+        print("\nlong lines (the loader stops a megabyte into the line):")
+        for before, line in ((0, 8), (0, 64), (8, 8), (16, 8), (32, 8), (64, 8)):
+            path = work / "long.csv"
+            long_line_file(path, before, line)
+            seconds, rss, last = run_loader(path, env, "--dry-run")
+            print(
+                f"  {before:>3} MB of rows, then a line of {line} MB: {seconds:5.2f} s, "
+                f"peak RSS {rss} MB: {last[-60:]}"
+            )
+            path.unlink()
     finally:
         from django.db import connections
 
