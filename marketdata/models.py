@@ -95,6 +95,13 @@ class MarketData(models.Model):
                 name="market_data_low_positive",
                 violation_error_message=_("Prices must be positive."),
             ),
+            # PostgreSQL sorts numeric NaN above every number, so the rules around would
+            # let a NaN high through; a high that is a number makes every price one.
+            models.CheckConstraint(
+                condition=Q(high__lt=10_000_000_000),
+                name="market_data_high_is_a_number",
+                violation_error_message=_("Prices must be numbers."),
+            ),
             models.CheckConstraint(
                 condition=Q(high__gte=F("low")),
                 name="market_data_high_gte_low",

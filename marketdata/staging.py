@@ -166,12 +166,8 @@ class Stage:
 
     # --- the staging table ------------------------------------------------------------
 
-    def analyze(self) -> sql.Composed:
-        """Statistics for the planner: without them it sorts a million rows on disk to
-        group them by series, where a hash of a few hundred groups would do."""
-        return sql.SQL("ANALYZE {}").format(self.table)
-
     def analyze_parsed(self) -> sql.Composed:
+        """Statistics for the planner's joins and windows over the parsed rows."""
         return sql.SQL("ANALYZE {}").format(self.parsed)
 
     def drop(self) -> list[sql.Composed]:
@@ -180,11 +176,14 @@ class Stage:
             sql.SQL("DROP SEQUENCE IF EXISTS {}").format(self.lines),
         ]
 
-    def create(self, *, typed: bool) -> list[sql.Composed]:
-        types = {}
-        if typed:
-            position = self.layout.position
+    def create(self, way: str) -> list[sql.Composed]:
+        """The staging table of a way in: `text` keeps every value as text; `typed` types
+        the date and the values; `times` types the date only (the direct way checks times,
+        symbols and intervals; the values go straight to market_data)."""
+        position, types = self.layout.position, {}
+        if way == "typed":
             types = {position[r]: "numeric" for r in VALUES}
+        if way in ("typed", "times"):
             types[position["date"]] = "date" if self.layout.has("hour") else "timestamptz"
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(f"c{i}"), sql.SQL(types.get(i, "text")))
@@ -228,12 +227,38 @@ class Stage:
 
     # --- typed staging ------------------------------------------------------------------
 
-    def typed_bars(self, interval_known: bool) -> sql.Composed:
-        """The typed rows as bars, checked for what market_data's constraints do not cover:
-        whole volumes and, once the interval is known, times that can start its bars.
-        Prices and their order are left to the constraints, which the write checks anyway
-        (a row they refuse sends the file the text way); symbols and intervals are checked
-        once per series (FileLoad.summarize), not once per row."""
+    def time_bars(self) -> sql.Composed:
+        """The rows of the `times` table, enough to count them by series and to check that
+        each time starts a bar of its row's interval (`ok`, computed once per row: OFFSET 0
+        keeps the planner from copying it into every aggregate that reads it)."""
+        return sql.SQL(
+            "SELECT line, {time} AS time, {symbol} AS symbol, {iv} AS iv, false AS skipped, "
+            "false AS repaired, coalesce({aligned}, false) AS ok FROM {table} OFFSET 0"
+        ).format(
+            time=self._c("date"),
+            symbol=self._c("symbol"),
+            iv=self._c("interval"),
+            aligned=aligned(self._c("date"), self._c("interval")),
+            table=self.table,
+        )
+
+    def copy_into_market_data(self, encoding: str) -> sql.Composed:
+        """COPY of a canonical file's rows straight into market_data, in its column order;
+        load_id comes from the table's default (migration 0008)."""
+        role = {i: r for r, i in self.layout.position.items()}
+        column = {"date": "time", "interval": "interval_type"}
+        columns = sql.SQL(", ").join(
+            sql.Identifier(column.get(role[i], role[i])) for i in range(len(self.layout.names))
+        )
+        return sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+            MARKET_DATA, columns, copy_options(encoding)
+        )
+
+    def typed_bars(self) -> sql.Composed:
+        """The typed rows as bars. They are not checked here, which would take a pass of its
+        own: the write enforces the rules (see `good_rows`), and a row that breaks one sends
+        the file the text way, which names it. Symbols and intervals are checked once per
+        series (FileLoad.summarize)."""
         c = {r: self._c(r) for r in VALUES}
         time = self._c("date")
         if self.layout.has("hour"):
@@ -255,22 +280,13 @@ class Stage:
             v=c["volume"],
             table=self.table,
         )
-        rules = [sql.SQL("volume = trunc(volume)")]
-        if interval_known:
-            iv = self.interval if self.interval is not None else sql.SQL("iv")
-            rules.append(aligned(sql.SQL("time"), iv))
-        return self._with_flags(raw, sql.SQL(" AND ").join(rules))
-
-    def _with_flags(self, raw: sql.Composable, rules: sql.Composable) -> sql.Composed:
-        """`raw` rows with skipped, repaired (high and low as repaired) and ok. OFFSET 0 keeps
-        the planner from copying the flags into every aggregate that reads them: each row
-        is checked once."""
+        # OFFSET 0 keeps the planner from copying the flags into every aggregate that reads
+        # them: each row's are computed once.
         return sql.SQL(
-            "SELECT *, coalesce(NOT skipped AND {rules}, false) AS ok FROM ("
             "SELECT line, time, symbol, iv, open, fixed_high AS high, fixed_low AS low, close, "
-            "volume, skipped, repaired FROM (SELECT r.*, {flags} FROM ({raw}) r) f OFFSET 0) b "
-            "OFFSET 0"
-        ).format(rules=rules, flags=self._flags(), raw=raw)
+            "volume, skipped, repaired, NOT skipped AS ok "
+            "FROM (SELECT r.*, {flags} FROM ({raw}) r OFFSET 0) f"
+        ).format(flags=self._flags(), raw=raw)
 
     def _flags(self) -> sql.Composed:
         """Columns computed from open, high, low, close, volume and symbol: skipped (a day
@@ -615,32 +631,36 @@ def lines_where(bars: sql.Composable, condition: sql.Composable, limit: int) -> 
     )
 
 
-def _good(
-    bars: sql.Composable, *, interval: str | None, shift: int, load_id, checked: bool
+def good_rows(
+    bars: sql.Composable,
+    *,
+    interval: str | None,
+    shift: int,
+    load_id: int | None = None,
+    enforce: bool = False,
 ) -> sql.Composed:
-    """The rows to write: good ones, with the interval and the start time. `checked`: the
-    rows are known to be good but for the skipped ones (the typed way), so that no row is
-    checked twice."""
+    """The rows to write, with the interval and the start time (`shift` minutes back).
+
+    `enforce`: the rows were not checked (the typed way). The write enforces then what
+    market_data's constraints do not: a time that cannot start a bar of the interval, or a
+    volume that is not whole, becomes NULL, which the table's NOT NULL refuses, so the
+    write fails and the file goes the text way. Checking in the write costs no pass of
+    its own."""
     time = sql.SQL("time")
-    if shift:
-        time = sql.SQL("time - {} * interval '1 minute'").format(sql.Literal(shift))
+    volume = sql.SQL("volume::bigint")
     iv = sql.SQL("iv") if interval is None else sql.SQL("{}::text").format(sql.Literal(interval))
+    if enforce:
+        rule = aligned(time, interval if interval is not None else sql.SQL("iv"))
+        time = sql.SQL("CASE WHEN {} THEN time END").format(rule)
+        volume = sql.SQL(
+            "CASE WHEN volume = trunc(volume) AND volume <= {} THEN volume::bigint END"
+        ).format(MAX_VOLUME)
+    if shift:
+        time = sql.SQL("{} - {} * interval '1 minute'").format(time, sql.Literal(shift))
     return sql.SQL(
         "SELECT line, {time} AS time, symbol, {iv} AS iv, open, high, low, close, "
-        "volume::bigint AS volume, {load}::bigint AS load_id FROM ({bars}) b WHERE {good}"
-    ).format(
-        time=time,
-        iv=iv,
-        load=sql.Literal(load_id),
-        bars=bars,
-        good=sql.SQL("NOT skipped" if checked else "ok"),
-    )
-
-
-def good_rows(
-    bars: sql.Composable, *, interval: str | None, shift: int, load_id=None, checked=False
-) -> sql.Composed:
-    return _good(bars, interval=interval, shift=shift, load_id=load_id, checked=checked)
+        "{volume} AS volume, {load}::bigint AS load_id FROM ({bars}) b WHERE ok"
+    ).format(time=time, iv=iv, volume=volume, load=sql.Literal(load_id), bars=bars)
 
 
 def has_repeats(good: sql.Composable) -> sql.Composed:

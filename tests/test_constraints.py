@@ -1,7 +1,7 @@
 """Each integrity rule is a named database constraint: the database itself says no."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from marketdata.models import MarketData, StockMetadata
 from tests import factories
@@ -77,6 +77,20 @@ def test_the_database_rejects_a_row_breaking(make, bad, constraint):
     assert constraint in str(caught.value)
 
 
+# Django itself refuses these values, so they are written in SQL, as COPY or the trading
+# engine would.
+WRITTEN_IN_SQL = {"market_data_high_is_a_number"}
+
+
+def test_the_database_rejects_a_bar_whose_prices_are_not_numbers():
+    with pytest.raises(IntegrityError) as caught, transaction.atomic(), connection.cursor() as c:
+        c.execute(
+            "INSERT INTO market_data (time, symbol, interval_type, open, high, low, close, "
+            "volume) VALUES (now(), '005930', '1d', 'NaN', 'NaN', 'NaN', 'NaN', 1)"
+        )
+    assert "market_data_high_is_a_number" in str(caught.value)
+
+
 def test_every_check_constraint_has_a_test():
     from django.apps import apps
 
@@ -87,7 +101,7 @@ def test_every_check_constraint_has_a_test():
         for c in model._meta.constraints
         if c.__class__.__name__ == "CheckConstraint"
     }
-    assert declared == {constraint for _, _, constraint in VIOLATIONS}
+    assert declared == {constraint for _, _, constraint in VIOLATIONS} | WRITTEN_IN_SQL
 
 
 def test_new_style_krx_codes_with_letters_are_accepted():

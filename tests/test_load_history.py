@@ -59,11 +59,25 @@ def test_a_load_records_the_file_its_options_its_counts_and_who_ran_it(tmp_path)
     assert record.undone_at is None
 
 
-def test_a_clean_file_of_new_bars_takes_the_fast_way_and_a_reload_merges(tmp_path):
+def test_a_clean_canonical_file_of_new_bars_takes_the_fast_way_and_a_reload_merges(tmp_path):
     path = write(tmp_path, "bars.csv", QB + minutes(["005930", "000660"], 30))
 
-    assert load(path).way == "typed insert"
+    assert load(path).way == "direct insert"
+    assert MarketData.objects.filter(load_id=Load.objects.get().pk).count() == 60
     assert load(path).way == "typed merge"
+
+
+def test_a_clean_file_of_another_layout_takes_the_typed_way(tmp_path):
+    path = write(tmp_path, "005930.csv", "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,1,2,3\n")
+    assert load(path).way == "typed insert"
+
+
+def test_a_canonical_file_with_a_day_without_trading_leaves_the_fast_way(tmp_path):
+    path = write(
+        tmp_path, "bars.csv", QB + minutes(["005930"], 2) + "2024-01-02,005930,1d,0,0,0,7,0\n"
+    )
+    record = load(path)
+    assert (record.way, record.inserted, record.skipped) == ("typed insert", 2, 1)
 
 
 def test_a_file_the_typed_way_cannot_read_takes_the_text_way(tmp_path):
