@@ -5,19 +5,21 @@ A FileLoad takes one file from its head to its write:
    for the encoding. The header gives the layout (marketdata/formats.py); the options or
    the file's name give what the file does not hold (symbol, interval).
 2. The ways in are tried in order (WAYS), each in a savepoint, so that one that cannot take
-   the file leaves nothing behind; both stream the file through COPY:
-   - typed_way: into typed columns, checked by one set-based query; a row it cannot vouch
-     for sends the file on;
+   the file leaves nothing behind; each streams the file through COPY:
+   - direct_way, for our canonical layout: its times checked in a staging table, then the
+     file COPYed straight into market_data;
+   - typed_way: into typed columns, counted by one set-based query, the rules enforced by
+     the write;
    - text_way: into text columns, parsed in SQL, every bad row named with its line, column
      and value.
 3. Nothing fixing the interval, the spacing of the times gives it (marketdata/intervals.py).
-4. The write: a plain INSERT when none of the file's series overlap stored bars, else one
-   INSERT ... ON CONFLICT in key order, so that loaders running at once never deadlock.
+4. The write of the typed and text ways: a plain INSERT when none of the file's series
+   overlap stored bars, else one INSERT ... ON CONFLICT in key order, so that loaders
+   running at once never deadlock.
 Memory does not grow with the file, nor the number of queries with its rows.
 """
 
 import contextlib
-import csv
 import datetime as dt
 import functools
 import itertools
@@ -39,8 +41,8 @@ from psycopg2 import sql
 from psycopg2.errors import CardinalityViolation, DeadlockDetected, UniqueViolation
 
 from marketdata import (
+    bar_queries,
     day_counts,
-    encodings,
     formats,
     intervals,
     load_history,
@@ -49,14 +51,14 @@ from marketdata import (
 )
 from marketdata.errors import LoadError
 from marketdata.models import Interval, StockMetadata
+from marketdata.sessions import KST
 from marketdata.sources import CHUNK, TOO_LONG, LineReader, Source, read_head, rejects_path
-from marketdata.symbols import index_code, is_symbol
+from marketdata.symbols import is_symbol, symbol_named
 
 ON_CONFLICT = ("update", "skip", "error")
 BAR_TIMES = ("start", "end")
 MAX_ERRORS_SHOWN = 50
 MAX_LINES_SHOWN = 20
-KST = ZoneInfo("Asia/Seoul")
 
 __all__ = ["LoadError", "Options", "Result", "load"]
 
@@ -99,7 +101,7 @@ class Result:
     file: str
     format: str = ""
     encoding: str = ""
-    way: str = ""  # typed or text: how the rows came in
+    way: str = ""  # direct, typed or text: how the rows came in
     write: str = ""  # insert or merge: how they went into market_data
     interval: str = ""
     rows: int = 0
@@ -179,9 +181,9 @@ class FileLoad:
         )
         layout = _columns_layout(opts)
         self.head = read_head(source, has_header=layout is None)
-        self.encoding = _encoding(self.head.start, opts.encoding, self.name)
+        self.encoding = self.head.encoding(opts.encoding, self.name)
         if layout is None:
-            header = _header(self.head.header, self.encoding, self.name, self.head.first_line - 1)
+            header = self.head.header_names(self.encoding, self.name)
             try:
                 layout = formats.detect(header, opts.format)
             except formats.FormatError as e:
@@ -231,8 +233,7 @@ class FileLoad:
 
     def copy(self, statement, admit: bytes | None = None) -> LineReader:
         """COPY the file's rows with `statement`; the reader says whether it stopped early."""
-        with self.source.open() as stream:
-            _skip(stream, self.head.data_offset)
+        with self.source.open_at(self.head.data_offset) as stream:
             reader = LineReader(
                 stream,
                 head=self.head,
@@ -263,7 +264,7 @@ class FileLoad:
         spacing = self.interval is None and not self.layout.has("interval")
         series, skipped, bad, repaired, intraday, between = [], 0, 0, 0, 0, []
         for symbol, iv, n, first, last, s, b, r, i, line in self.fetch(
-            staging.summary(bars, spacing=spacing)
+            bar_queries.summary(bars, spacing=spacing)
         ):
             skipped, bad = skipped + s, bad + b
             if not n:
@@ -297,7 +298,7 @@ class FileLoad:
                         "a bar cannot start between whole minutes"
                     ]
                 )
-            minutes = [m for (m,) in self.fetch(staging.minutes_of_day(bars))]
+            minutes = [m for (m,) in self.fetch(bar_queries.minutes_of_day(bars))]
         if interval is None:
             if minutes is None:
                 spans = [
@@ -343,7 +344,7 @@ class FileLoad:
         result = self.counted(summary, interval)
         if summary.repaired:
             result.repaired_lines = self._lines(bars, sql.SQL("ok AND repaired"))
-        good = staging.good_rows(
+        good = bar_queries.good_rows(
             bars, interval=interval, shift=shift, load_id=self.load_id, enforce=enforce
         )
         if opts.on_conflict == "error":
@@ -354,7 +355,7 @@ class FileLoad:
         if result.write == "insert":
             try:
                 with transaction.atomic():
-                    self.execute(staging.insert(good))
+                    self.execute(bar_queries.insert(good))
                 result.series = inserted(ranges, summary)
             except DatabaseError as e:
                 # Another loader wrote some of these bars meanwhile, or the file repeats a
@@ -365,10 +366,12 @@ class FileLoad:
         if result.write == "merge":
             keep_phantoms = opts.on_conflict == "update" and not opts.replace_phantoms
             if keep_phantoms:
-                ((result.phantoms, lines),) = self.fetch(staging.phantoms(good, MAX_LINES_SHOWN))
+                ((result.phantoms, lines),) = self.fetch(
+                    bar_queries.phantoms(good, MAX_LINES_SHOWN)
+                )
                 result.phantom_lines = lines or []
             rows = self.fetch(
-                staging.merge(good, on_conflict=opts.on_conflict, keep_phantoms=keep_phantoms)
+                bar_queries.merge(good, on_conflict=opts.on_conflict, keep_phantoms=keep_phantoms)
             )
             result.series = [Series(*row) for row in rows]
         return self.finished(result, summary)
@@ -423,16 +426,16 @@ class FileLoad:
         return chunks
 
     def _lines(self, bars, condition) -> list[int]:
-        rows = self.fetch(staging.lines_where(bars, condition, MAX_LINES_SHOWN))
+        rows = self.fetch(bar_queries.lines_where(bars, condition, MAX_LINES_SHOWN))
         return [line for (line,) in rows]
 
     def overlap(self, ranges) -> bool:
         symbols, ivs, firsts, lasts = map(list, zip(*ranges, strict=True))
-        ((overlap,),) = self.fetch(staging.overlaps(), [symbols, ivs, firsts, lasts])
+        ((overlap,),) = self.fetch(bar_queries.overlaps(), [symbols, ivs, firsts, lasts])
         return overlap
 
     def _refuse_stored(self, good):
-        clashes = self.fetch(staging.conflicts(good, MAX_ERRORS_SHOWN))
+        clashes = self.fetch(bar_queries.conflicts(good, MAX_ERRORS_SHOWN))
         if clashes:
             raise LoadError(
                 [
@@ -527,8 +530,8 @@ def typed_way(load: FileLoad) -> Result:
         raise NotThisWay
     # With DO UPDATE, PostgreSQL itself refuses a bar given twice (cardinality violation),
     # at no cost; the other modes must look.
-    good = staging.good_rows(bars, interval=interval, shift=0)
-    if opts.on_conflict != "update" and load.fetch(staging.has_repeats(good)):
+    good = bar_queries.good_rows(bars, interval=interval, shift=0)
+    if opts.on_conflict != "update" and load.fetch(bar_queries.has_repeats(good)):
         raise NotThisWay
     try:
         with transaction.atomic():
@@ -592,38 +595,11 @@ def _write_rejects(load: FileLoad, stage) -> Path:
     return target
 
 
-# --- the head of a file ---------------------------------------------------------------------
-
-
-def _skip(stream, offset: int) -> None:
-    if stream.seekable():
-        stream.seek(offset)
-    else:
-        while offset:
-            offset -= len(stream.read(min(offset, CHUNK)))
+# --- options -------------------------------------------------------------------------------
 
 
 def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _encoding(start: bytes, asked: str, name: str) -> str:
-    if asked != "auto":
-        return asked
-    try:
-        return encodings.guess(start)
-    except encodings.EncodingUnknown as e:
-        raise LoadError([f"{name}: {e}"]) from e
-
-
-def _header(raw: bytes, encoding: str, name: str, line: int) -> list[str]:
-    try:
-        text = raw.decode(encoding)
-        return next(csv.reader([text]))
-    except UnicodeDecodeError as e:
-        raise LoadError([f"{name}:{line}: the header is not {encoding}: {e.reason}"]) from e
-    except csv.Error as e:
-        raise LoadError([f"{name}:{line}: the header is not CSV: {e}"]) from e
 
 
 def _columns_layout(opts: Options) -> formats.Layout | None:
@@ -638,7 +614,7 @@ def _columns_layout(opts: Options) -> formats.Layout | None:
 def _symbol_and_interval(layout, name: str, opts: Options) -> tuple[str | None, str | None]:
     """The symbol and interval of every bar, where the file has no column for them."""
     named_symbol, named_interval = formats.from_file_name(Path(name).name)
-    symbol = _symbol_option(opts.symbol) or named_symbol
+    symbol = (opts.symbol and symbol_named(opts.symbol)) or named_symbol
     interval = opts.interval or named_interval
     problems = []
     if layout.has("symbol"):
@@ -665,15 +641,9 @@ def _symbol_and_interval(layout, name: str, opts: Options) -> tuple[str | None, 
     return symbol, interval
 
 
-def _symbol_option(value: str | None) -> str | None:
-    if value is None or is_symbol(value):
-        return value
-    return index_code(value)
-
-
 def check_options(opts: Options) -> None:
     problems = []
-    if opts.symbol and not _symbol_option(opts.symbol):
+    if opts.symbol and not symbol_named(opts.symbol):
         problems.append(
             f"--symbol {opts.symbol}: not a KRX code (six characters, such as 005930) or an "
             "index (1001 or KOSPI, 1028 or KOSPI 200, 2001 or KOSDAQ, 2203 or KOSDAQ 150)"

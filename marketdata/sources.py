@@ -9,6 +9,7 @@ at a line a fast way in cannot vouch for, or when the file cannot be read. Memor
 and time linear whatever the file holds.
 """
 
+import csv
 import gzip
 import hashlib
 import os
@@ -20,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from marketdata import encodings
 from marketdata.errors import LoadError
 
 MAX_LINE = 1 << 20  # bytes; no bar needs a longer line
@@ -79,6 +81,16 @@ class Source:
         with open(self._file, "rb") as f:
             return hashlib.file_digest(f, "sha256").hexdigest()
 
+    def open_at(self, offset: int):
+        """The file, read from byte `offset` of its (uncompressed) content."""
+        stream = self.open()
+        if stream.seekable():
+            stream.seek(offset)
+        else:
+            while offset:
+                offset -= len(stream.read(min(offset, CHUNK)))
+        return stream
+
     def open(self):
         try:
             if self.compressed:
@@ -98,6 +110,24 @@ class Head:
     header: bytes | None  # None for a file without a header line
     data_offset: int  # where the first data line starts (in the uncompressed stream)
     first_line: int  # the line number of the first data line
+
+    def encoding(self, asked: str, name: str) -> str:
+        """`asked`, or the one the start of the file is in: a BOM, else UTF-8, else CP949."""
+        if asked != "auto":
+            return asked
+        try:
+            return encodings.guess(self.start)
+        except encodings.EncodingUnknown as e:
+            raise LoadError([f"{name}: {e}"]) from e
+
+    def header_names(self, encoding: str, name: str) -> list[str]:
+        line = self.first_line - 1
+        try:
+            return next(csv.reader([self.header.decode(encoding)]))
+        except UnicodeDecodeError as e:
+            raise LoadError([f"{name}:{line}: the header is not {encoding}: {e.reason}"]) from e
+        except csv.Error as e:
+            raise LoadError([f"{name}:{line}: the header is not CSV: {e}"]) from e
 
 
 def read_head(source: Source, *, has_header: bool) -> Head:

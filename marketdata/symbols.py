@@ -54,3 +54,8 @@ def is_symbol(value: str) -> bool:
 def index_code(name: str) -> str | None:
     """The code of an index known by name: KOSPI, 'KOSPI 200', kosdaq150, ..."""
     return _INDEX_BY_NAME.get(name.upper().replace(" ", "").replace("_", ""))
+
+
+def symbol_named(value: str) -> str | None:
+    """The symbol a person means by `value`: a code as it is, or an index by its name."""
+    return value if is_symbol(value) else index_code(value)
