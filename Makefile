@@ -13,9 +13,16 @@ LOCAL := .local
 SECRET_FILE := $(LOCAL)/secret_key
 export SECRET_KEY_FILE ?= $(abspath $(SECRET_FILE))
 
-.PHONY: run dev local-setup test stop db lint format migrations-check check-deploy messages clean
+.PHONY: run dev local-setup test stop db lint format migrations-check check-deploy messages clean \
+	system-packages
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The Debian packages the goal needs: `make test` those of every suite, any other goal those
+# of `make run`. As root they are installed when missing; otherwise the goal stops, naming
+# the apt-get line that installs them.
+system-packages:
+	@PYTHON=$(PYTHON) bin/system-packages $(if $(filter test,$(MAKECMDGOALS)),test,run)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | system-packages
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -25,7 +32,7 @@ $(SECRET_FILE):
 	mkdir -p $(LOCAL)
 	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-db:
+db: system-packages
 	@if [ -z "$$DATABASE_URL" ]; then bin/localdb start; fi
 
 # Migrated, with the local superuser (its password printed once, kept in .local/) and the
@@ -76,7 +83,7 @@ migrations-check: $(VENV)/.installed $(SECRET_FILE) db
 # The PostgreSQL suite, then the TimescaleDB suite on the test engine. Tests that want
 # the system_logs handler switch it on themselves.
 test: export QB_LOG_TO_DATABASE = false
-test: lint migrations-check
+test: system-packages lint migrations-check
 	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/postgres.xml)
 	bin/test-timescale
 
