@@ -1,5 +1,9 @@
 # Small runtime image: wheels are built in the first stage, the second has no compilers.
+# psycopg2 is built from source against Debian's libpq (libpq-dev and gcc here, libpq5 at
+# run time), so the image's libpq and OpenSSL get Debian's security updates.
 FROM python:3.11-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
 RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
@@ -9,7 +13,9 @@ FROM python:3.11-slim
 # gunicorn's settings are gunicorn.conf.py's, as for `make run`; here it listens on all
 # of the container's addresses.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LOG_FORMAT=json HOST=0.0.0.0 PORT=8000
-RUN useradd --create-home --uid 10001 qb
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 qb
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels

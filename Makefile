@@ -22,9 +22,13 @@ export SECRET_KEY_FILE ?= $(abspath $(SECRET_FILE))
 system-packages:
 	@PYTHON=$(PYTHON) bin/system-packages $(if $(filter test,$(MAKECMDGOALS)),test,run)
 
+# psycopg2 is built from source against the system's libpq (libpq-dev, gcc, Python's
+# headers); a venv made when the binary wheel was pinned drops that first, as both install
+# the psycopg2 package. The stamp is remade whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt | system-packages
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip uninstall --quiet --yes psycopg2-binary 2>/dev/null
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -78,3 +78,11 @@ def test_the_image_logs_json_lines_and_builds_wheels_in_a_stage_of_its_own():
     assert "LOG_FORMAT=json" in final
     assert "gunicorn -c gunicorn.conf.py" in final  # JSON access lines with LOG_FORMAT=json
     assert "gcc" not in final and "build-essential" not in final
+
+
+def test_the_image_builds_psycopg2_from_source_and_runs_it_on_debians_libpq():
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    build, final = dockerfile.split("\nFROM ")[1:]
+    install = build.index("apt-get install -y --no-install-recommends gcc libpq-dev")
+    assert install < build.index("pip wheel")
+    assert "apt-get install -y --no-install-recommends libpq5" in final
