@@ -8,8 +8,9 @@ Starts a throwaway PostgreSQL (bin/localdb in a temporary folder) with the demo 
 `--export-bars` 1-minute bars of one more symbol, gunicorn with gunicorn.conf.py and
 production settings on 127.0.0.1, logs each session in through the login form, then has
 every session loop over the front page, the trade list, the system log list, the chart page
-and its data. Meanwhile a further session downloads the export of all those bars, and a
-probe asks /healthz and /readyz twice a second for as long as the export runs.
+and its data. Meanwhile a further session downloads the export of all those bars, and two
+probes, one for /healthz and one for /readyz, each ask again half a second after their last
+answer, for as long as the export runs.
 Prints requests, errors (must be 0), throughput, median and p95 latency per page and
 overall; the export's lines against the bars stored, its bytes and seconds, and whether it
 ended as a whole HTTP response; the health endpoints' latency during the export. Traffic
@@ -104,17 +105,17 @@ def export(opener, base, bars, report):
     )
 
 
-def probe_health(base, done, latencies):
+def probe_health(base, path, done, latencies):
+    """Ask `path` again half a second after each answer, until `done`."""
     while not done.is_set():
-        for path in ("/healthz", "/readyz"):
-            started = time.perf_counter()
-            try:
-                with urllib.request.urlopen(base + path, timeout=30) as response:
-                    response.read()
-                    ok = response.status == 200
-            except Exception:
-                ok = False
-            latencies.append((path, (time.perf_counter() - started) * 1000, ok))
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                response.read()
+                ok = response.status == 200
+        except Exception:
+            ok = False
+        latencies.append((path, (time.perf_counter() - started) * 1000, ok))
         time.sleep(0.5)
 
 
@@ -216,12 +217,15 @@ def main():
         exporter = threading.Thread(
             target=export, args=(log_in(base, password), base, args.export_bars, exported)
         )
-        prober = threading.Thread(target=probe_health, args=(base, done, health))
-        for t in [*threads, exporter, prober]:
+        probers = [
+            threading.Thread(target=probe_health, args=(base, path, done, health))
+            for path in ("/healthz", "/readyz")
+        ]
+        for t in [*threads, exporter, *probers]:
             t.start()
         exporter.join()
         done.set()
-        for t in [*threads, prober]:
+        for t in [*threads, *probers]:
             t.join()
 
         print(
