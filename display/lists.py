@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from display import colours, numbers
+from display.inputs import PLAIN_DECIMALS
 
 # Totals add up at most this many filtered rows: one bounded aggregate, cheap on a table
 # of millions. A wider filter is asked to narrow down instead.
@@ -75,10 +76,10 @@ def column(name: str, description, fmt: Callable, *, signed: bool = False):
     return show
 
 
-def clipped(text: str):
-    """Free text in a list cell, cut with an ellipsis where it is long (the whole of it on
-    hover), so that one long stock or strategy name cannot widen the table."""
-    return format_html('<span class="qb-clip" title="{}">{}</span>', text, text)
+def clipped(text: str, *, whole: str | None = None):
+    """Free text in a list cell, cut with an ellipsis where it is long (the whole of it, or
+    `whole`, on hover), so that one long stock or strategy name cannot widen the table."""
+    return format_html('<span class="qb-clip" title="{}">{}</span>', whole or text, text)
 
 
 def link_line(pairs) -> str:
@@ -97,9 +98,11 @@ class Total:
 
 
 class FiguresAdmin:
-    """Right-aligned figures and the totals of the filtered rows on the change list."""
+    """Right-aligned figures and the totals of the filtered rows on the change list; on the
+    change form, decimals typed as a person writes them (72000, not 72000.00)."""
 
     totals: list[Total] = []
+    formfield_overrides = PLAIN_DECIMALS
 
     def numeric_columns(self, request) -> list[str]:
         names = []

@@ -57,6 +57,11 @@ def percent(fraction, *, places: int = 2) -> str:
     return f"{number * 100:,.{places}f}%"
 
 
+def rate(fraction) -> str:
+    """A commission or tax rate, to the thousandth of a percent: 0.00015 -> 0.015%."""
+    return percent(fraction, places=3)
+
+
 def signed_percent(fraction, *, places: int = 2) -> str:
     """A change as a signed percentage: +0.12%, -3.40%, 0.00%."""
     number = _decimal(fraction)

@@ -2,13 +2,15 @@
 it replaced, and the action that undoes loads, with a preview. Read-only otherwise: loads
 are made by load_marketdata, never by hand."""
 
+from pathlib import PurePath
+
 from django.contrib import admin, messages
 from django.db.models import Count, Min
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from display import numbers, times
-from display.lists import FiguresAdmin, column
+from display.lists import FiguresAdmin, clipped, column
 from marketdata import load_history, undo
 from marketdata.models import Load, LoadSeries
 
@@ -51,7 +53,7 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "number",
         "started",
-        "file",
+        "file_name",
         "format",
         "interval",
         "symbols",
@@ -59,10 +61,7 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
         count("inserted", _("inserted")),
         count("updated", _("updated")),
         count("unchanged", _("unchanged")),
-        count("skipped", _("skipped")),
-        count("rejected", _("rejected")),
-        count("repaired", _("repaired")),
-        count("phantoms", _("phantoms kept out")),
+        "set_aside",
         "ran_by",
         "way",
         "undone",
@@ -103,6 +102,11 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
     def started(self, load):
         return times.moment(load.started_at, seconds=True)
 
+    @admin.display(description=_("file"), ordering="file")
+    def file_name(self, load):
+        """The file's name; its whole path on hover and on the load's page."""
+        return clipped(PurePath(load.file).name, whole=load.file)
+
     @admin.display(description=_("symbols"))
     def symbols(self, load):
         if load.symbol_count > 1:
@@ -111,6 +115,19 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
                 "more": numbers.quantity(load.symbol_count - 1),
             }
         return load.first_symbol or "-"
+
+    @admin.display(description=_("skipped, rejected, repaired"))
+    def set_aside(self, load):
+        """The rows a load did not take as they came, where there are any: most loads have
+        none, so four columns of zeros would only widen the list."""
+        counts = [
+            (_("skipped"), load.skipped),
+            (_("rejected"), load.rejected),
+            (_("repaired"), load.repaired),
+            (_("phantoms kept out"), load.phantoms),
+        ]
+        said = [f"{label} {numbers.quantity(n)}" for label, n in counts if n]
+        return " · ".join(said) or "-"
 
     @admin.display(description=_("ran by"))
     def ran_by(self, load):
@@ -155,5 +172,7 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
             except undo.UndoError as e:
                 self.message_user(request, str(e), messages.ERROR)
             else:
-                self.message_user(request, f"Undone: {plan.describe()}.", messages.SUCCESS)
+                self.message_user(
+                    request, _("Undone: %(load)s.") % {"load": plan.describe()}, messages.SUCCESS
+                )
         return None

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from display import numbers
 from marketdata import (
     aggregates,
     coverage,
@@ -317,7 +318,11 @@ def delete_range(site, request):
                     action_flag=DELETION,
                     change_message=f"Deleted {deleted} bars: {what}",
                 )
-            messages.success(request, f"Deleted {deleted:,} bars of {what}.")
+            messages.success(
+                request,
+                _("Deleted %(count)s bars of %(what)s.")
+                % {"count": numbers.quantity(deleted), "what": what},
+            )
             return redirect(
                 reverse("admin:marketdata_browser")
                 + "?"

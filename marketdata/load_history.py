@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from display import numbers
 from marketdata.models import Load, LoadSeries
 
 
@@ -74,6 +75,20 @@ class Change:
     before: tuple
     now: tuple | None
     now_load: int | None
+
+    @property
+    def before_shown(self) -> str:
+        return _bar_values(self.before)
+
+    @property
+    def now_shown(self) -> str | None:
+        return None if self.now is None else _bar_values(self.now)
+
+
+def _bar_values(values: tuple) -> str:
+    """open, high, low, close, volume as the desk reads them: 71,000 / 71,700 / ... / 1,234."""
+    *prices, volume = values
+    return " / ".join([*(numbers.price(p) for p in prices), numbers.quantity(volume)])
 
 
 def changes(record: Load, limit: int) -> list[Change]:

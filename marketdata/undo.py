@@ -15,7 +15,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from display.numbers import quantity
 from marketdata import timescale
 from marketdata.models import Load, LoadSeries, ReplacedBar
 from marketdata.sessions import KST
@@ -39,24 +41,38 @@ class Preview:
     @property
     def problems(self) -> list[str]:
         if self.load.undone_at:
-            return [f"load #{self.load.pk} was undone on {_when(self.load.undone_at)}"]
+            return [
+                _("load #%(load)s was undone on %(when)s")
+                % {"load": self.load.pk, "when": _when(self.load.undone_at)}
+            ]
         if self.later:
             names = ", ".join(f"#{m.pk} ({m.file}, {_when(m.started_at)})" for m in self.later)
-            return [f"a later load changed some of its bars: undo {names} first"]
+            return [
+                _("a later load changed some of its bars: undo %(loads)s first") % {"loads": names}
+            ]
         if self.present != self.delete:
             return [
-                f"{self.delete - self.present:,} of its {self.delete:,} bars were changed or "
-                "deleted since, not by a load (a range deletion, retention, another writer): "
-                "undoing it would not give back what was there before"
+                _(
+                    "%(changed)s of its %(bars)s bars were changed or deleted since, not by a "
+                    "load (a range deletion, retention, another writer): undoing it would not "
+                    "give back what was there before"
+                )
+                % {"changed": quantity(self.delete - self.present), "bars": quantity(self.delete)}
             ]
         return []
 
     def describe(self) -> str:
-        return (
-            f"load #{self.load.pk} ({self.load.file}, {_when(self.load.started_at)}): "
-            f"delete {self.delete:,} bars and put back the {self.restore:,} it replaced, in "
-            f"{len(self.series):,} series"
-        )
+        return _(
+            "load #%(load)s (%(file)s, %(when)s): delete %(delete)s bars and put back the "
+            "%(restore)s it replaced, in %(series)s series"
+        ) % {
+            "load": self.load.pk,
+            "file": self.load.file,
+            "when": _when(self.load.started_at),
+            "delete": quantity(self.delete),
+            "restore": quantity(self.restore),
+            "series": quantity(len(self.series)),
+        }
 
 
 def _when(moment: dt.datetime) -> str:
@@ -100,7 +116,10 @@ def undo(load_id: int, *, user=None, os_user: str = "") -> Preview:
         load = Load.objects.select_for_update().get(pk=load_id)
         plan = preview(load)
         if plan.problems:
-            raise UndoError(f"Cannot undo {plan.describe()}: {plan.problems[0]}")
+            raise UndoError(
+                _("Cannot undo %(load)s: %(why)s")
+                % {"load": plan.describe(), "why": plan.problems[0]}
+            )
         timescale.lift_decompression_limit(connection)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -114,8 +133,8 @@ def undo(load_id: int, *, user=None, os_user: str = "") -> Preview:
             if deleted != plan.delete:
                 # Something committed between the preview and the delete.
                 raise UndoError(
-                    f"Cannot undo {plan.describe()}: its bars changed while it was being "
-                    "undone; try again"
+                    _("Cannot undo %(load)s: its bars changed while it was being undone; try again")
+                    % {"load": plan.describe()}
                 )
             cursor.execute(
                 "INSERT INTO market_data "

@@ -1,7 +1,7 @@
 """Words that installed packages show on our pages but ship no Korean for (django-axes,
-django-simple-history, some of django-import-export's). Listed here so that
-`make messages` puts them in our catalog (locale/ko), which Django reads before the
-packages' own; nothing imports this module."""
+django-simple-history, some of django-import-export's), or a wrong one (Django's admin).
+Listed here so that `make messages` puts them in our catalog (locale/ko), which Django
+reads before the packages' own; nothing imports this module."""
 
 from django.utils.translation import gettext_noop
 
@@ -27,6 +27,8 @@ WORDS = [
     gettext_noop("POST Data"),
     gettext_noop("Access lock out"),
     gettext_noop("Account locked: too many login attempts. Please try again later."),
+    # Django's admin: its Korean for read-only lists reads "보기위한 1%s 를(을) 선택"
+    gettext_noop("Select %s to view"),
     # django-import-export: its export page (its Korean lacks these)
     gettext_noop("This exporter will export the following fields: "),
     gettext_noop("Select all"),

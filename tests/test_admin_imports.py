@@ -288,3 +288,11 @@ def test_a_reimported_export_keeps_the_text_the_export_quoted(admin_client):
     admin_client.post(CONFIRM, confirmation(response))
     trade.refresh_from_db()
     assert (trade.strategy, trade.broker_order_id) == ('=HYPERLINK("http://x")', "'=kept")
+
+
+def test_the_preview_names_a_rows_account_by_its_code(admin_client):
+    account = factories.account()  # the importer's only account, which the file leaves out
+    response = preview(admin_client, fills(1))
+    [row] = response.context["result"].valid_rows()
+    account_column = response.context["result"].diff_headers.index("account")
+    assert row.diff[account_column].endswith(f">{account.code}</ins>")

@@ -101,3 +101,43 @@ def test_the_export_page_names_its_columns_in_korean(admin_client):
     assert "체결 시각 (executed_at)" in page
     english = admin_client.get(reverse("admin:trading_trade_export"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Executed at (executed_at)" in english.text
+
+
+def korean(client, name, **kwargs):
+    return client.get(reverse(name, **kwargs), HTTP_ACCEPT_LANGUAGE="ko").text
+
+
+def test_lists_speak_of_accounts_logs_and_differences_in_the_right_words(admin_client):
+    from tests import factories
+
+    factories.run(difference_count=2).save()
+    # An account's name is not a stock's (종목명).
+    assert '<th scope="col" class="sortable column-name">' in korean(
+        admin_client, "admin:trading_account_changelist"
+    )
+    assert ">이름</a>" in korean(admin_client, "admin:trading_account_changelist")
+    # Django's own Korean for a read-only list reads "보기위한 1시스템 로그 를(을) 선택".
+    assert "<h1>조회할 시스템 로그 선택</h1>" in korean(
+        admin_client, "admin:trading_systemlog_changelist"
+    )
+    # Open differences are unresolved ones, not an opening price (시가).
+    runs = korean(admin_client, "admin:trading_reconciliationrun_changelist")
+    assert ">미해결</a>" in runs and ">시가<" not in runs
+    difference = factories.difference(kind="price")
+    difference.save()
+    run = korean(admin_client, "admin:trading_reconciliationrun_change", args=[difference.run_id])
+    assert '<option value="open" selected>미해결</option>' in run
+    # Each difference is titled by its kind in the reader's words, not its code.
+    assert "평균단가 0000012345 005930" in run and "price 0000012345" not in run
+
+
+def test_the_charts_above_lists_speak_korean(admin_client):
+    from tests import factories
+
+    factories.performance().save()
+    factories.risk().save()
+    performance = korean(admin_client, "admin:trading_strategyperformance_changelist")
+    assert "<strong>누적 손익</strong>" in performance
+    assert "<strong>최대 낙폭</strong>" in performance
+    risk = korean(admin_client, "admin:trading_riskmetric_changelist")
+    assert "<strong>포트폴리오 가치</strong>" in risk and "<strong>1일 VaR</strong>" in risk

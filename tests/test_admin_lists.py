@@ -131,6 +131,8 @@ def test_more_rows_than_the_bound_ask_for_a_narrower_filter(admin_client, monkey
             ["pnl", "daily_return", "trade_count", "win_rate", "sharpe_ratio", "max_drawdown"],
         ),
         ("riskmetric", ["portfolio_value", "cash", "gross_exposure", "var_95", "var_99"]),
+        ("commissionschedule", ["rate", "minimum"]),
+        ("reconciliationrun", ["difference_count", "open_differences"]),
     ],
 )
 def test_figures_are_right_aligned(admin_client, name, columns):
@@ -150,3 +152,34 @@ def test_list_cells_show_whole_won_and_percentages(admin_client):
     performance = admin_client.get(reverse("admin:trading_strategyperformance_changelist")).text
     assert '<td class="field-daily_return"><span class="qb-up">+2.03%</span></td>' in performance
     assert '<td class="field-win_rate">50.0%</td>' in performance
+
+
+def test_commission_schedules_read_as_percentages_and_whole_won(admin_client):
+    schedule = factories.schedule(rate=Decimal("0.00015"), minimum=Decimal("1000"))
+    schedule.save()
+
+    page = admin_client.get(reverse("admin:trading_commissionschedule_changelist")).text
+    assert '<td class="field-rate">0.015%</td>' in page
+    assert '<td class="field-minimum">1,000</td>' in page
+    assert str(schedule) == f"{schedule.account.code} KRX {schedule.valid_from}: 0.015%"
+
+
+def test_change_forms_show_decimals_as_typed_not_padded(admin_client):
+    trade = factories.trade(
+        price=Decimal("72000"), commission=Decimal("108"), expected_commission=Decimal("108.00")
+    )
+    trade.save()
+    form = admin_client.get(reverse("admin:trading_trade_change", args=[trade.pk])).text
+    assert 'name="price" value="72000"' in form
+    assert 'name="commission" value="108"' in form
+    assert 'name="tax" value="0"' in form
+    # The expected commission the schedules give, shown in whole won too.
+    assert '<div class="readonly">108</div>' in form
+
+
+def test_the_risk_list_names_the_whole_book(admin_client):
+    factories.risk(account=None).save()
+    page = admin_client.get(
+        reverse("admin:trading_riskmetric_changelist"), HTTP_ACCEPT_LANGUAGE="ko"
+    ).text
+    assert '<td class="field-account_or_all">전체 계좌 합산</td>' in page

@@ -180,3 +180,24 @@ def test_daily_bars_read_as_their_session_date(admin_client):
         reverse("admin:marketdata_browser"), {"symbol": "005930", "interval": "1d"}
     ).text
     assert "<td>2026-11-26</td>" in bars
+
+
+def test_commission_rates_read_to_the_thousandth_of_a_percent():
+    assert [numbers.rate(r) for r in (Decimal("0.00015"), Decimal("0.0001"), None)] == [
+        "0.015%",
+        "0.010%",
+        "-",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_charts_above_lists_date_their_ends_in_korea():
+    from trading import charts
+    from trading.models import RiskMetric
+
+    # 08:00 in Seoul is 23:00 of the day before in UTC.
+    factories.risk(timestamp=dt.datetime(2026, 11, 25, 8, tzinfo=KST)).save()
+    factories.risk(timestamp=dt.datetime(2026, 11, 26, 8, tzinfo=KST)).save()
+    svg = charts.risk_curves(RiskMetric.objects.all())
+    assert ">2026-11-25</text>" in svg and ">2026-11-26</text>" in svg
+    assert "2026-11-24" not in svg

@@ -149,3 +149,19 @@ def test_a_load_that_fails_or_is_a_dry_run_leaves_no_record(tmp_path):
 
     assert not Load.objects.exists()
     assert not MarketData.objects.exists()
+
+
+def test_the_list_of_loads_names_only_the_rows_set_aside(tmp_path, admin_client):
+    from django.urls import reverse
+
+    load(write(tmp_path, "clean.csv", QB + minutes(["005930"], 2)))
+    path = write(
+        tmp_path, "bars.csv", QB + minutes(["000660"], 2) + "2024-01-02,000660,1d,0,0,0,7,0\n"
+    )
+    load(path)
+    page = admin_client.get(reverse("admin:marketdata_load_changelist"))
+    text = page.text
+    assert '<td class="field-set_aside">skipped 1</td>' in text
+    assert '<td class="field-set_aside">-</td>' in text
+    # The file's name, with its whole path on hover.
+    assert f'title="{path}">bars.csv</span>' in text

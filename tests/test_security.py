@@ -65,6 +65,12 @@ def test_a_lost_database_gives_a_friendly_503_and_the_site_recovers(admin_client
         assert response.status_code == 503
         assert "The database is unavailable" in response.text
         assert "Traceback" not in response.text
+        korean = admin_client.get(
+            reverse("admin:trading_trade_changelist"), HTTP_ACCEPT_LANGUAGE="ko"
+        )
+        assert korean.status_code == 503
+        assert '<html lang="ko">' in korean.text
+        assert "<h1>데이터베이스에 연결할 수 없습니다</h1>" in korean.text
     finally:
         connection.close()
         connection.settings_dict["PORT"] = port

@@ -207,6 +207,8 @@ def test_an_admin_previews_then_undoes_a_load_and_the_admin_log_says_so(client, 
     assert preview.status_code == 200
     text = preview.content.decode()
     assert "delete 2 bars and put back the 1 it replaced, in 1 series" in text
+    # The button that undoes looks destructive.
+    assert 'type="submit" class="qb-danger"' in text
     assert Load.objects.get(pk=record.pk).undone_at is None
 
     done = post_undo(client, record, confirm="yes")
@@ -227,5 +229,6 @@ def test_the_page_of_a_load_shows_its_series_and_the_bars_it_replaced(client, tm
     assert page.status_code == 200
     text = page.content.decode()
     assert "Bars this load replaced" in text
-    assert "71000.00, 72000.00, 70000.00, 71500.00, 1000" in text
-    assert "71000.00, 72000.00, 70000.00, 71600.00, 1000" in text
+    # Prices and volumes with thousands separators, no .00 on whole won.
+    assert "71,000 / 72,000 / 70,000 / 71,500 / 1,000" in text
+    assert "71,000 / 72,000 / 70,000 / 71,600 / 1,000" in text

@@ -134,15 +134,18 @@ class AccountAdmin(AccountScoped, HistoryAdmin):
 
 
 @admin.register(CommissionSchedule)
-class CommissionScheduleAdmin(AccountScoped, HistoryAdmin):
-    list_display = ("account", "venue", "valid_from", "rate_percent", "minimum", "note")
+class CommissionScheduleAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
+    list_display = (
+        "account",
+        "venue",
+        "valid_from",
+        column("rate", _("rate"), numbers.rate),
+        column("minimum", _("minimum (KRW)"), numbers.won),
+        "note",
+    )
     list_filter = (AccountFilter, "venue")
     list_select_related = ("account",)
     ordering = ("account__code", "venue", "-valid_from")
-
-    @admin.display(description=_("rate"), ordering="rate")
-    def rate_percent(self, schedule):
-        return f"{(schedule.rate * 100).normalize():f} %"
 
     def _reassess(self, request, schedule):
         start = dt.datetime.combine(schedule.valid_from, dt.time(), KST)
@@ -227,7 +230,7 @@ class TradeAdmin(
             _("Expected charges and price checks"),
             {
                 "fields": (
-                    ("expected_commission", "expected_tax_parts", "settles_on"),
+                    ("expected_commission_won", "expected_tax_parts", "settles_on"),
                     ("charges_differ", "on_tick", "within_limit"),
                 )
             },
@@ -236,7 +239,7 @@ class TradeAdmin(
     readonly_fields = (
         "created_at",
         "see_also",
-        "expected_commission",
+        "expected_commission_won",
         "expected_tax_parts",
         "settles_on",
         "charges_differ",
@@ -299,6 +302,10 @@ class TradeAdmin(
         return format_html_join(
             " ", '<span class="qb-differs" title="{}">&#9888; {}</span>', ((t, w) for w, t in found)
         )
+
+    @admin.display(description=_("expected commission"))
+    def expected_commission_won(self, trade):
+        return numbers.won(trade.expected_commission)
 
     @admin.display(description=_("expected tax"))
     def expected_tax_parts(self, trade):
@@ -677,7 +684,8 @@ class StrategyPerformanceAdmin(EveryAccountOnly, ChartAboveList, FiguresAdmin, a
             if capital is None:
                 self.message_user(
                     request,
-                    f"{strategy}: no capital in QB_STRATEGY_CAPITAL; not recomputed.",
+                    _("%(strategy)s: no capital in QB_STRATEGY_CAPITAL; not recomputed.")
+                    % {"strategy": strategy},
                     messages.ERROR,
                 )
                 continue
@@ -691,9 +699,19 @@ class StrategyPerformanceAdmin(EveryAccountOnly, ChartAboveList, FiguresAdmin, a
                 self.message_user(request, f"{strategy}: {e}", messages.ERROR)
                 continue
             stored = performance.store(report, since=span["first"])
-            done.append(f"{strategy} ({stored} days, {span['first']} to {span['last']})")
+            done.append(
+                _("%(strategy)s (%(days)s days, %(first)s to %(last)s)")
+                % {
+                    "strategy": strategy,
+                    "days": numbers.quantity(stored),
+                    "first": span["first"],
+                    "last": span["last"],
+                }
+            )
         if done:
-            self.message_user(request, "Recomputed " + ", ".join(done) + ".", messages.SUCCESS)
+            self.message_user(
+                request, _("Recomputed %(done)s.") % {"done": ", ".join(done)}, messages.SUCCESS
+            )
 
 
 class RiskAccountFilter(AccountFilter):
@@ -711,7 +729,7 @@ class RiskAccountFilter(AccountFilter):
 class RiskMetricAdmin(AccountScoped, ChartAboveList, FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "timestamp",
-        "account",
+        "account_or_all",
         column("portfolio_value", _("portfolio value (KRW)"), numbers.won),
         column("cash", _("cash (KRW)"), numbers.won),
         column("gross_exposure", _("gross exposure (KRW)"), numbers.won),
@@ -724,6 +742,10 @@ class RiskMetricAdmin(AccountScoped, ChartAboveList, FiguresAdmin, admin.ModelAd
 
     def chart(self, queryset):
         return charts.risk_curves(queryset)
+
+    @admin.display(description=_("account"), ordering="account__code")
+    def account_or_all(self, metric):
+        return metric.account or _("every account together")
 
 
 class ExtraFilter(admin.SimpleListFilter):

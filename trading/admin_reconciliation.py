@@ -15,8 +15,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from display import times
+from display import numbers, times
+from display.lists import FiguresAdmin, column, figure
 from marketdata import links as market_links
 from marketdata.sessions import KST
 from trading import access, broker_reports, reconciliation
@@ -161,13 +163,13 @@ class DifferenceInline(admin.TabularInline):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(AccountScoped, admin.ModelAdmin):
+class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
     list_display = (
         "run_time",
         "account",
         "date",
         "result",
-        "difference_count",
+        column("difference_count", _("differences"), numbers.quantity),
         "open_differences",
         "checked",
         "run_by",
@@ -225,13 +227,14 @@ class ReconciliationRunAdmin(AccountScoped, admin.ModelAdmin):
         css = "health-ok" if run.status == "match" else "health-warning"
         return format_html('<span class="{}">{}</span>', css, run.get_status_display())
 
-    @admin.display(description=_("open"), ordering="open_count")
+    @figure(pgettext_lazy("differences", "open"), numbers.quantity, ordering="open_count")
     def open_differences(self, run):
         return run.open_count
 
     @admin.display(description=_("checked (orders, fills, holdings)"))
     def checked(self, run):
-        return f"{run.checked_orders:,}, {run.checked_fills:,}, {run.checked_holdings:,}"
+        counts = (run.checked_orders, run.checked_fills, run.checked_holdings)
+        return ", ".join(numbers.quantity(n) for n in counts)
 
     @admin.display(description=_("average prices"))
     def average_prices(self, run):

@@ -4,10 +4,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+from display import times
 
 WIDTH, HEIGHT, PAD = 720, 140, 24
 MAX_POINTS = 2000
-COLOURS = ("#417690", "#b00", "#070", "#a60", "#70a")
+# Colours that tell series apart without meaning up or down (red and blue do: colours.py).
+COLOURS = ("#417690", "#c77700", "#7a3fb0", "#2a8a8a", "#666666")
 
 
 @dataclass
@@ -64,10 +68,10 @@ def line_chart(title, series: list[Series], *, percent=False):
         fmt(low),
         PAD,
         HEIGHT - 2,
-        str(xs[0])[:10],
+        times.day(xs[0]),
         WIDTH - PAD,
         HEIGHT - 2,
-        str(xs[-1])[:10],
+        times.day(xs[-1]),
         lines,
     )
 
@@ -82,9 +86,9 @@ def strategy_curves(queryset):
         cumulative.setdefault(strategy, []).append((date, total[strategy]))
         drawdown.setdefault(strategy, []).append((date, mdd))
     # Both parts are SafeStrings from format_html, and so is their sum.
-    pnl = line_chart("Cumulative PnL", [Series(s, p) for s, p in sorted(cumulative.items())])
+    pnl = line_chart(_("Cumulative PnL"), [Series(s, p) for s, p in sorted(cumulative.items())])
     return pnl + line_chart(
-        "Max drawdown", [Series(s, p) for s, p in sorted(drawdown.items())], percent=True
+        _("Max drawdown"), [Series(s, p) for s, p in sorted(drawdown.items())], percent=True
     )
 
 
@@ -94,13 +98,13 @@ def risk_curves(queryset):
             "timestamp", "portfolio_value", "var_95", "var_99"
         )[:MAX_POINTS]
     )[::-1]
-    value = [(t, v) for t, v, _, _ in rows]
-    return line_chart("Portfolio value", [Series("value", value)]) + (
+    value = [(t, v) for t, v, _v, _w in rows]
+    return line_chart(_("Portfolio value"), [Series(_("value"), value)]) + (
         line_chart(
-            "1-day VaR",
+            _("1-day VaR"),
             [
-                Series("VaR 95%", [(t, v) for t, _, v, _ in rows]),
-                Series("VaR 99%", [(t, v) for t, _, _, v in rows]),
+                Series(_("VaR 95%"), [(t, v) for t, _v, v, _w in rows]),
+                Series(_("VaR 99%"), [(t, v) for t, _v, _w, v in rows]),
             ],
         )
     )

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from display import numbers, times
@@ -182,7 +183,7 @@ class CommissionSchedule(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.account_id} {self.venue} {self.valid_from}: {self.rate * 100:.6f} %"
+        return f"{self.account.code} {self.venue} {self.valid_from}: {numbers.rate(self.rate)}"
 
 
 # What a fill should have cost and whether its price was a possible one: derived from the
@@ -653,7 +654,7 @@ class DifferenceKind(models.TextChoices):
 
 
 class DifferenceStatus(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("differences", "open")
     EXPLAINED = "explained", _("explained")
     FIXED = "fixed", _("fixed")
 
@@ -755,4 +756,4 @@ class ReconciliationDifference(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.broker_order_id} {self.symbol}".strip()
+        return f"{self.get_kind_display()} {self.broker_order_id} {self.symbol}".strip()

@@ -19,6 +19,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from import_export import fields, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
@@ -57,13 +58,20 @@ class AccountWidget(widgets.Widget):
             if len(self.accounts) == 1:
                 return next(iter(self.accounts.values()))
             raise ValueError(
-                f"give the account's code ({', '.join(sorted(self.accounts)) or 'none yet'})"
+                _("give the account's code (%(codes)s)")
+                % {"codes": ", ".join(sorted(self.accounts)) or _("none yet")}
             )
         if code not in self.accounts:
             raise ValueError(
-                f"no account {code!r}; the accounts are {', '.join(sorted(self.accounts))}"
+                _("no account %(code)r; the accounts are %(codes)s")
+                % {"code": code, "codes": ", ".join(sorted(self.accounts))}
             )
         return self.accounts[code]
+
+    def render(self, value, obj=None, **kwargs):
+        """The account's code (the preview shows a row's account as the file names it)."""
+        codes = {pk: code for code, pk in self.accounts.items()}
+        return codes.get(value, "" if value is None else str(value))
 
 
 class IdWidget(widgets.Widget):
@@ -74,7 +82,7 @@ class IdWidget(widgets.Widget):
         try:
             return uuid.UUID(text)
         except ValueError as e:
-            raise ValueError(f"{text!r} is not a trade id") from e
+            raise ValueError(_("%(text)r is not a trade id") % {"text": text}) from e
 
 
 class BlankKeepsWidget(widgets.Widget):
@@ -89,7 +97,7 @@ class FillNumberWidget(widgets.IntegerWidget):
     def clean(self, value, row=None, **kwargs):
         number = super().clean(value, row, **kwargs)
         if number is not None and number < 1:
-            raise ValueError("the fill number starts at 1")
+            raise ValueError(_("the fill number starts at 1"))
         return number
 
 

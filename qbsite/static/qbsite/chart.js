@@ -90,8 +90,9 @@
         hovermode: 'closest',
         xaxis: { type: 'category', rangeslider: { visible: false }, tickangle: 0,
                  tickmode: 'array', automargin: true },
-        yaxis: { domain: [0.25, 1], title: { text: words.price }, tickformat: ',d' },
-        yaxis2: { domain: [0, 0.2], title: { text: words.volume }, tickformat: '~s' },
+        yaxis: { domain: [0.25, 1], title: { text: words.price }, tickformat: ',d', automargin: true },
+        yaxis2: { domain: [0, 0.2], title: { text: words.volume }, tickformat: ',d', automargin: true,
+                  nticks: 3 },
       };
       Plotly.newPlot(box, traces, layout, { responsive: true, scrollZoom: true }).then(() => {
         const retick = () => {
