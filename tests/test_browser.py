@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from marketdata.models import MarketData, StockMetadata
+from marketdata.models import Load, MarketData, StockMetadata
 from marketdata.sessions import sessions
 from tests import factories
-from trading.models import Position, SystemLog, Trade
+from trading.models import Position, ReconciliationRun, SystemLog, Trade
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -278,6 +278,7 @@ LISTS = [
     "trading/account",
     "trading/commissionschedule",
     "trading/reconciliationrun",
+    "marketdata/load",
     "trading/strategyperformance",
     "trading/riskmetric",
     "trading/systemlog",
@@ -305,13 +306,29 @@ def overflow(driver):
 
 
 @pytest.fixture
-def desk(settings):
-    """The demo data: the pages as staff see them on the first day."""
+def desk(settings, tmp_path):
+    """The demo data: the pages as staff see them on the first day, and a load that
+    corrected the last minutes of the newest fill's stock (so the load pages show bars it
+    replaced)."""
     from django.core.management import call_command
 
     settings.QB_STRATEGY_CAPITAL = {"momentum": 100_000_000}
     call_command("seed_demo", stdout=io.StringIO())
     User.objects.create_superuser("boss", password="a-long-pass-phrase")
+    symbol = Trade.objects.order_by("-executed_at").first().symbol
+    minutes = MarketData.objects.filter(symbol=symbol, interval_type="1m").order_by("-time")
+    correction = tmp_path / f"{symbol}-corrected.csv"
+    correction.write_text(
+        "time,symbol,interval_type,open,high,low,close,volume\n"
+        + "".join(
+            f"{bar.time.isoformat()},{symbol},1m,{bar.open},{bar.high},{bar.low},{bar.low},"
+            f"{bar.volume + 1}\n"
+            for bar in minutes[:30]
+        )
+    )
+    call_command(
+        "load_marketdata", str(correction), "--on-conflict", "update", stdout=io.StringIO()
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -324,12 +341,20 @@ def test_every_page_fits_1400_pixels_and_is_shot_in_both_languages(server, brows
     trade = Trade.objects.order_by("-executed_at").first()
     position = Position.objects.order_by("-market_value").first()
     log = SystemLog.objects.filter(level="ERROR").first()
+    run = ReconciliationRun.objects.order_by("-difference_count").first()
+    load = Load.objects.latest("pk")
     pages = {
         "dashboard": "/admin/",
         **{path.replace("/", "-"): f"/admin/{path}/" for path in LISTS},
         "trade": f"/admin/trading/trade/{trade.pk}/change/",
         "position": f"/admin/trading/position/{position.pk}/change/",
         "log": f"/admin/trading/systemlog/{log.pk}/change/",
+        "account": f"/admin/trading/account/{position.account.pk}/change/",
+        "commission-schedule": "/admin/trading/commissionschedule/"
+        f"{position.account.commission_schedules.first().pk}/change/",
+        "reconciliation": f"/admin/trading/reconciliationrun/{run.pk}/change/",
+        "reconcile": "/admin/trading/reconciliationrun/reconcile/",
+        "load": f"/admin/marketdata/load/{load.pk}/change/",
         "chart-daily": f"/admin/marketdata/chart/?symbol={trade.symbol}&interval=1d",
         "chart-minutes": f"/admin/marketdata/chart/?symbol={trade.symbol}&interval=1m",
         "bars": f"/admin/marketdata/bars/?symbol={trade.symbol}&interval=1d",
@@ -354,6 +379,16 @@ def test_every_page_fits_1400_pixels_and_is_shot_in_both_languages(server, brows
         if overflow(browser):
             too_wide[name] = overflow(browser)
         full_shot(browser, f"{language}-{name}")
+
+    # Undoing the load: what it would delete and put back, before anything is done.
+    browser.get(f"{server}/admin/marketdata/load/")
+    browser.find_element(By.CSS_SELECTOR, "input.action-select").click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("undo_selected")
+    browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "input[type=submit].qb-danger")
+    )
+    full_shot(browser, f"{language}-undo-load")
 
     # An import with a bad row: the reasons in the row, the good rows below.
     browser.get(f"{server}/admin/trading/trade/import/")
