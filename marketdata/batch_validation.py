@@ -2,10 +2,11 @@
 
 Django's `full_clean()` checks each constraint of each row with a query of its own: six
 check constraints cost six queries a row, so a file of 10,000 rows costs 60,000. Here the
-rows travel once, as a set (one array a column) named like the table, and every check constraint's
-condition (compiled by Django, so it is the same SQL the database enforces) is evaluated
-for all of them in one query; unique constraints are checked within the rows and against
-the table in one query each. Used by the admin's imports (marketdata/resources.py).
+rows travel as a set named like the table (one array a column, only the columns a query
+reads), and every check constraint's condition (compiled by Django, so it is the same SQL
+the database enforces) is evaluated for all of them in one query; unique constraints are
+checked within the rows and against the table in one query each. Used by the admin's
+imports (marketdata/resources.py).
 """
 
 import json
@@ -39,19 +40,44 @@ def _array_literal(values) -> str:
             value = value.dumps(value.adapted)
         elif isinstance(value, dict | list):
             value = json.dumps(value)
-        text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-        items.append(f'"{text}"')
+        text = str(value)
+        if "\\" in text or '"' in text:
+            text = text.replace("\\", "\\\\").replace('"', '\\"')
+        items.append('"' + text + '"')
     return "{" + ",".join(items) + "}"
 
 
-def _rows(rows: Sequence[Model], fields, connection):
-    """(`unnest(...)` SQL, params): the rows as a set, a row number first, then `fields`."""
-    columns = [list(range(len(rows)))] + [
-        [f.get_db_prep_value(getattr(row, f.attname), connection) for row in rows] for f in fields
-    ]
-    types = ["integer"] + [_column_type(f, connection) for f in fields]
-    sql = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
-    return sql, [_array_literal(column) for column in columns]
+class _RowSet:
+    """The rows as a set named like the table: `unnest(...)` of a row number and the
+    columns one query needs, each column sent as one array and made once."""
+
+    def __init__(self, rows: Sequence[Model], table: str, connection):
+        self.rows, self.table, self.connection = rows, table, connection
+        self._arrays = {"n": ("integer", _array_literal(range(len(rows))))}
+
+    def _array(self, field):
+        if field.column not in self._arrays:
+            prep = field.get_db_prep_value
+            column = [prep(getattr(row, field.attname), self.connection) for row in self.rows]
+            self._arrays[field.column] = (
+                _column_type(field, self.connection),
+                _array_literal(column),
+            )
+        return self._arrays[field.column]
+
+    def sql(self, fields):
+        """(`unnest(...) AS table ("n", columns)` SQL, params) for `fields`."""
+        columns = {f.column: f for f in fields}
+        arrays = [self._arrays["n"], *(self._array(f) for f in columns.values())]
+        names = ", ".join(self.connection.ops.quote_name(name) for name in ["n", *columns])
+        casts = ", ".join(f"%s::{t}[]" for t, _ in arrays)
+        return f"unnest({casts}) AS {self.table} ({names})", [literal for _, literal in arrays]
+
+
+def _fields(model, condition: Q | None):
+    if condition is None:
+        return []
+    return [model._meta.get_field(name) for name in sorted(condition.referenced_base_fields)]
 
 
 def _condition_sql(model, condition: Q, connection):
@@ -106,23 +132,22 @@ def violations(
     connection = connections[using]
     opts = model._meta
     table = connection.ops.quote_name(opts.db_table)
-    fields = [f for f in opts.concrete_fields]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    rows_sql, params = _rows(rows, fields, connection)
+    rows_set = _RowSet(rows, table, connection)
     errors: dict[int, list[str]] = {}
 
     checks = [c for c in opts.constraints if isinstance(c, CheckConstraint)]
     if checks:
-        tests, test_params = [], []
+        tests, test_params, needed = [], [], []
         for constraint in checks:
             sql, condition_params = _condition_sql(model, constraint.condition, connection)
             # As Django's own check: a condition that is NULL passes.
             tests.append(f"NOT COALESCE(({sql}), true)")
             test_params.extend(condition_params)
+            needed += _fields(model, constraint.condition)
+        rows_sql, params = rows_set.sql(needed)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT n, ARRAY[{', '.join(tests)}] FROM {rows_sql} "
-                f'AS {table} ("n", {names}) WHERE {" OR ".join(tests)}',
+                f"SELECT n, ARRAY[{', '.join(tests)}] FROM {rows_sql} WHERE {' OR '.join(tests)}",
                 [*test_params, *params, *test_params],
             )
             for n, failed in cursor.fetchall():
@@ -137,11 +162,12 @@ def violations(
         if rule.condition is not None:
             sql, where_params = _condition_sql(model, rule.condition, connection)
             where += f" AND {sql}"
+        rows_sql, params = rows_set.sql([*rule.fields, *_fields(model, rule.condition), opts.pk])
         with connection.cursor() as cursor:
             # Twice in the file: every row after the first of its key.
             cursor.execute(
                 f"SELECT n, first FROM (SELECT n, min(n) OVER (PARTITION BY {', '.join(key)}) "
-                f'AS first FROM {rows_sql} AS {table} ("n", {names}) WHERE {where}) '
+                f"AS first FROM {rows_sql} WHERE {where}) "
                 "AS keyed WHERE n <> first",
                 [*params, *where_params],
             )
@@ -163,7 +189,7 @@ def violations(
                 for f, k in zip(rule.fields, key, strict=True)
             )
             cursor.execute(
-                f'SELECT n FROM {rows_sql} AS {table} ("n", {names}) '
+                f"SELECT n FROM {rows_sql} "
                 f"JOIN (SELECT * FROM {table} WHERE {where}) AS stored ON {join} "
                 f"WHERE {where} AND stored.{pk_column} IS DISTINCT FROM {table}.{pk_column}",
                 [*params, *where_params, *where_params],

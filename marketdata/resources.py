@@ -1,9 +1,15 @@
 """Import and export in the admin (django-import-export): the base every resource of the
 back office uses, and stock metadata's own."""
 
+import datetime as dt
+import re
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from import_export import resources
+from django.utils import timezone
+from django.utils.encoding import force_str
+from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
 from import_export.results import RowResult
@@ -35,6 +41,76 @@ def formula_unquoted(value):
     if isinstance(value, str) and value.startswith("'") and _needs_quote(value[1:]):
         return value[1:]
     return value
+
+
+class NamedLaterRowResult(RowResult):
+    """A row's result that names its instance (`str()`, for the admin's log entries) only
+    when asked: naming every row of a file would cost a tenth of a preview that lists 100."""
+
+    def __init__(self):
+        self._instance = None
+        self._repr = None
+        super().__init__()
+
+    def add_instance_info(self, instance):
+        if instance is not None:
+            self.object_id = getattr(instance, "pk", None)
+            self._instance = instance
+
+    @property
+    def object_repr(self):
+        if self._repr is None and self._instance is not None:
+            try:
+                self._repr = force_str(self._instance)
+            except Exception:  # as django-import-export: a row without a name still imports
+                self._repr = ""
+        return self._repr
+
+    @object_repr.setter
+    def object_repr(self, value):
+        self._repr = value
+
+
+ISO_MOMENT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+
+
+class DateTimeWidget(widgets.DateTimeWidget):
+    """django-import-export's, reading the spelling of its first format, "%Y-%m-%d
+    %H:%M:%S" (how files and exports write moments), without strptime, which costs more
+    than the rest of a cell; any other spelling, and an impossible moment, go to the
+    formats as before."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str) and self.formats[0] == "%Y-%m-%d %H:%M:%S":
+            found = ISO_MOMENT.fullmatch(value)
+            try:
+                moment = dt.datetime(*map(int, found.groups())) if found else None
+            except ValueError:
+                moment = None
+            if moment is not None:
+                return timezone.make_aware(moment) if settings.USE_TZ else moment
+        return super().clean(value, row, **kwargs)
+
+
+_MISSING = object()
+
+
+def _once(cache: dict, key, catch, compute, *args):
+    """`compute(*args)` once for each key: its value, or the `catch` exception it raised
+    (raised again by the caller, for every row that asks). A key that cannot be hashed (a list
+    from a JSON file) is computed every time."""
+    try:
+        found = cache.get(key, _MISSING)
+    except TypeError:
+        key, found = None, _MISSING
+    if found is _MISSING:
+        try:
+            found = compute(*args)
+        except catch as e:
+            found = e
+        if key is not None:
+            cache[key] = found
+    return found
 
 
 class BulkInstanceLoader(ModelInstanceLoader):
@@ -80,6 +156,8 @@ class BulkInstanceLoader(ModelInstanceLoader):
 
 
 class SheetResource(resources.ModelResource):
+    WIDGETS_MAP = resources.ModelResource.WIDGETS_MAP | {"DateTimeField": DateTimeWidget}
+
     """Rows of a spreadsheet file, in and out.
 
     Export: text a spreadsheet would run as a formula goes out behind a quote, and comes
@@ -90,6 +168,12 @@ class SheetResource(resources.ModelResource):
     bulk INSERT and UPDATE, history included. A file of 10,000 rows costs a few queries,
     not ten a row. A row whose values equal the stored ones is unchanged (skipped); the
     changes of the first PREVIEW_ROWS rows are kept for the preview.
+
+    Files repeat values (a symbol, a side, a strategy, a commission in every row), so each
+    distinct cell of a column is read by its widget once an import, and each distinct value
+    of a model field checked by the field once (`clean_cell`, `validate_instance`): widgets
+    must read only their cell (the project's all do), and a field's checks only its value.
+    Errors are those of the widget or the field, for every row that holds the value.
     """
 
     class Meta:
@@ -116,6 +200,12 @@ class SheetResource(resources.ModelResource):
         self._current = None  # the instance of the row being imported
         self._stored = None  # its values as stored, when it exists
         self._diff = None
+        self._cells = {}  # (column, cell) -> its widget's value, or the exception it raised
+        self._checked = {}  # (field, value) -> the field's value, or its errors
+        self._checked_fields = None
+
+    def get_row_result_class(self):
+        return NamedLaterRowResult
 
     def get_import_fields(self):
         # Asked several times a row; the answer does not change during an import.
@@ -129,11 +219,52 @@ class SheetResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self._user = kwargs.get("user")
+        self._cells, self._checked = {}, {}
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
         for key, value in row.items():
-            row[key] = formula_unquoted(value)
+            if isinstance(value, str) and value[:1] == "'":
+                row[key] = formula_unquoted(value)
+
+    def clean_cell(self, field, row):
+        """`field.clean(row)`: the cell read by the field's widget, once for each distinct
+        cell of the column in this import, and the field's default for an empty one."""
+        value = row[field.column_name] if field.column_name in row else field.clean(row)
+        # The type too: 1, 1.0 and True are equal keys, but not equal cells.
+        key = (field.column_name, value.__class__, value)
+        found = _once(self._cells, key, Exception, field.widget.clean, value, row)
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        if found in field.empty_values and field.default != fields.NOT_PROVIDED:
+            return field.default() if callable(field.default) else field.default
+        return found
+
+    def import_instance(self, instance, row, **kwargs):
+        # django-import-export's import_instance, import_field and Field.save, with each
+        # cell read through `clean_cell`.
+        errors = {}
+        for field in self.get_import_fields():
+            if (
+                isinstance(field.widget, widgets.ManyToManyWidget)
+                or not field.attribute
+                or field.column_name not in row
+                or field.readonly
+            ):
+                continue
+            try:
+                value = self.clean_cell(field, row)
+            except ValueError as e:
+                errors[field.attribute] = ValidationError(force_str(e), code="invalid")
+                continue
+            if value is not None or field.saves_null_values:
+                *path, name = field.attribute.split("__")
+                target = instance
+                for attr in path:
+                    target = getattr(target, attr, None)
+                setattr(target, name, value)
+        if errors:
+            raise ValidationError(errors)
 
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
@@ -164,15 +295,37 @@ class SheetResource(resources.ModelResource):
             self._diff.compare_with(self, self._current)
             row_result.diff = self._diff.as_html()
 
+    def _fields_to_check(self, instance):
+        if self._checked_fields is None:
+            self._checked_fields = [
+                f
+                for f in instance._meta.fields
+                if f.name not in self.checked_before_clean and not f.generated
+            ]
+        return self._checked_fields
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # The fields only: constraints and unique keys are checked for all rows together.
+        # As `instance.full_clean(exclude, validate_unique=False, validate_constraints=False)`
+        # (Model.clean_fields, then Model.clean), each distinct value of a field checked once.
         errors = dict(import_validation_errors or {})
+        found = {}
+        for field in self._fields_to_check(instance):
+            if field.name in errors:
+                continue
+            raw = getattr(instance, field.attname)
+            if field.blank and raw in field.empty_values:
+                continue
+            key = (field.attname, raw.__class__, raw)
+            checked = _once(self._checked, key, ValidationError, field.clean, raw, instance)
+            if isinstance(checked, ValidationError):
+                found[field.name] = checked.error_list
+            else:
+                setattr(instance, field.attname, checked)
+        if found:
+            errors = ValidationError(found).update_error_dict(errors)
         try:
-            instance.full_clean(
-                exclude={*errors, *self.checked_before_clean},
-                validate_unique=False,
-                validate_constraints=False,
-            )
+            instance.clean()
         except ValidationError as e:
             errors = e.update_error_dict(errors)
         if errors:

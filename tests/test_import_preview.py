@@ -4,7 +4,9 @@ import.html): each bad row says why in the row itself, and the good rows are lis
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from import_export import widgets
 
+from marketdata import resources
 from trading.models import Trade
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,45 @@ def test_the_summary_of_a_file_with_bad_rows_is_a_warning(admin_client):
     [message] = list(page.context["messages"])
     assert message.level_tag == "warning"
     assert str(message) == "3 rows: 2 new, 0 changed, 0 unchanged, 1 with errors."
+
+
+def test_every_row_holding_a_bad_value_says_why_though_the_value_is_read_once(admin_client):
+    header, first, _, third = CSV.splitlines()
+    bad = first.replace("2024-03-04", "2024-02-30").replace(",BUY,10,", ",HOLD,1e999,")
+    page = preview(admin_client, "\n".join([header, bad, third, bad[:-1] + "4"]))
+
+    invalid = page.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [1, 3]
+    for row in invalid:
+        assert row.error_dict == {
+            "executed_at": ["Value could not be parsed using defined formats."],
+            "side": ["Value 'HOLD' is not a valid choice."],
+            "quantity": ["Ensure this value is less than or equal to 9223372036854775807."],
+        }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-04 10:00:00",
+        "2024-03-04 10:00",
+        "2024-03-04 10:00:00.250000",
+        "03/04/2024 10:00:00",
+        "2024-3-4 10:00:00",
+        "2024-02-30 10:00:00",
+        "2024-03-04 24:00:00",
+        "2024-03-04 10:00:60",
+        "2024-03-04T10:00:00",
+        "２０２４-03-04 10:00:00",
+        " 2024-03-04 10:00:00",
+        "",
+    ],
+)
+def test_moments_are_read_as_django_import_export_reads_them(text):
+    def read(widget):
+        try:
+            return widget.clean(text)
+        except ValueError as e:
+            return str(e)
+
+    assert read(resources.DateTimeWidget()) == read(widgets.DateTimeWidget())

@@ -169,7 +169,7 @@ class TradeResource(SheetResource):
                 return self.fields[name].widget.clean(row.get(column))
             if _blank(row.get(column)):
                 return None
-            return self.fields[name].clean(row)
+            return self.clean_cell(self.fields[name], row)
         except (ValueError, KeyError):
             return None
 
