@@ -8,7 +8,13 @@ the hours in which bars are expected, by QB_SESSIONS.
   trading (09:00-15:20); on a day KRX opens late (the CSAT day) Nextrade holds no
   pre-market and its after-market starts when KRX closes.
 
-The README cites where these hours come from.
+Days KRX is closed that the calendar package does not know yet (an election day, a new
+public holiday) are taken out of every session list here: the built-in CLOSURES, with the
+rule that closes each, and QB_MARKET_CLOSURES for ones announced later. Everything that
+asks whether a day is a session (settlement dates, previous closes, the last closed
+session, coverage and freshness, performance days) asks `sessions()`.
+
+The README cites where these hours and closures come from.
 """
 
 import datetime as dt
@@ -28,6 +34,34 @@ NXT_PRE_MARKET = (dt.time(8, 0), dt.time(8, 50))
 NXT_AFTER_MARKET_END = dt.time(20, 0)
 REGULAR_OPEN = dt.time(9, 0)
 CALENDAR_FROM = 2000
+# KRX closes on every public holiday of the Regulation on Holidays of Government Offices
+# (유가증권시장 업무규정 제5조); exchange_calendars 4.13.2 (XKRX) misses these of them.
+CLOSURES = frozenset(
+    {
+        # 9th nationwide local elections: an election day at the end of a term is a public
+        # holiday (관공서의 공휴일에 관한 규정 제2조 제10호; 공직선거법 제34조 제1항 제3호).
+        dt.date(2026, 6, 3),
+        # Constitution Day, a public holiday again from 2026 (공휴일에 관한 법률 개정,
+        # passed 2026-01-29).
+        dt.date(2026, 7, 17),
+    }
+)
+
+
+def parse_closures(text: str) -> frozenset[dt.date]:
+    """QB_MARKET_CLOSURES: ISO dates separated by commas; ValueError naming a bad one."""
+    days = set()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            days.add(dt.date.fromisoformat(item))
+        except ValueError as e:
+            raise ValueError(f"{item!r} is not a date like 2026-06-03") from e
+    return frozenset(days)
+
+
+def closures() -> frozenset[dt.date]:
+    """Days KRX is closed beyond what the calendar package knows."""
+    return CLOSURES | settings.QB_MARKET_CLOSURES
 
 
 @dataclass(frozen=True)
@@ -90,11 +124,13 @@ def _calendar(first_year: int):
 def sessions(start: dt.date, end: dt.date, *, profile: str | None = None) -> list[Session]:
     """The sessions from `start` to `end`, both included, with the hours of `profile`
     (QB_SESSIONS by default)."""
-    return list(_sessions(start, end, profile or settings.QB_SESSIONS))
+    return list(_sessions(start, end, profile or settings.QB_SESSIONS, closures()))
 
 
 @lru_cache(maxsize=256)
-def _sessions(start: dt.date, end: dt.date, profile: str) -> tuple[Session, ...]:
+def _sessions(
+    start: dt.date, end: dt.date, profile: str, closed: frozenset[dt.date]
+) -> tuple[Session, ...]:
     if end < start:
         return ()
     # One calendar a process (building one takes seconds), unless asked for older years.
@@ -110,6 +146,8 @@ def _sessions(start: dt.date, end: dt.date, profile: str) -> tuple[Session, ...]
         schedule["close"].dt.tz_convert(KST).dt.to_pydatetime(),
         strict=True,
     ):
+        if day in closed:
+            continue
         days.append(
             Session(date=day, open=open_, close=close, windows=_windows(day, open_, close, profile))
         )

@@ -14,6 +14,7 @@ from django.core.management.utils import get_random_secret_key
 from marketdata import arguments
 from marketdata.durations import is_interval
 from marketdata.sessions import PROFILES as SESSION_PROFILES
+from marketdata.sessions import parse_closures
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -277,6 +278,12 @@ MARKETDATA_RETENTION = _env_interval("MARKETDATA_RETENTION", "1 year", allow_non
 # The trading hours bars are expected in: `krx` (KRX's regular session) or `krx+nxt` (with
 # Nextrade's pre- and after-market). See marketdata/sessions.py.
 QB_SESSIONS = _env_choice("QB_SESSIONS", SESSION_PROFILES, "krx")
+# Days KRX is closed that the calendar does not know, "2026-06-03,2026-07-17": no sessions
+# (settlement, coverage, freshness skip them). Built-in ones are in marketdata/sessions.py.
+try:
+    QB_MARKET_CLOSURES = parse_closures(env.str("QB_MARKET_CLOSURES", default=""))
+except ValueError as e:
+    raise ImproperlyConfigured(f"QB_MARKET_CLOSURES: {e}.") from e
 
 
 # Back-office computations: each strategy's capital (daily returns are PnL / capital),

@@ -90,6 +90,11 @@ def test_an_unreadable_secret_key_file_is_named():
             "1,000,000,000,000,000.",
         ),
         (
+            "QB_MARKET_CLOSURES",
+            "2026-06-03,June 5",
+            "QB_MARKET_CLOSURES: 'June 5' is not a date like 2026-06-03.",
+        ),
+        (
             "DATABASE_URL",
             "sqlite:///qb.db",
             "DATABASE_URL must point at PostgreSQL (postgres://...); got engine "
