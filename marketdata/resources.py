@@ -7,6 +7,8 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
@@ -78,7 +80,9 @@ class DateTimeWidget(widgets.DateTimeWidget):
     """django-import-export's, reading the spelling of its first format, "%Y-%m-%d
     %H:%M:%S" (how files and exports write moments), without strptime, which costs more
     than the rest of a cell; any other spelling, and an impossible moment, go to the
-    formats as before."""
+    formats as before. `zone`: the current time zone, looked up once an import."""
+
+    zone = None
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, str) and self.formats[0] == "%Y-%m-%d %H:%M:%S":
@@ -88,7 +92,7 @@ class DateTimeWidget(widgets.DateTimeWidget):
             except ValueError:
                 moment = None
             if moment is not None:
-                return timezone.make_aware(moment) if settings.USE_TZ else moment
+                return timezone.make_aware(moment, self.zone) if settings.USE_TZ else moment
         return super().clean(value, row, **kwargs)
 
 
@@ -203,9 +207,32 @@ class SheetResource(resources.ModelResource):
         self._cells = {}  # (column, cell) -> its widget's value, or the exception it raised
         self._checked = {}  # (field, value) -> the field's value, or its errors
         self._checked_fields = None
+        self._import_plan = None
+        self._blank = None  # a new instance as Model() makes it, copied for each new row
+        self._called_defaults = []
 
     def get_row_result_class(self):
         return NamedLaterRowResult
+
+    def init_instance(self, row=None):
+        # Model() sets each field's default, a trade's 23 of them, each row the same but for
+        # callable ones (a new UUID): a copy of a first new instance, with those called
+        # again, is the same instance for a tenth of the cost. A model with init signals
+        # (none of ours) is made the usual way.
+        model = self._meta.model
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            return super().init_instance(row)
+        if self._blank is None:
+            self._blank = super().init_instance(row)
+            self._called_defaults = [
+                f for f in model._meta.concrete_fields if f.has_default() and callable(f.default)
+            ]
+        instance = model.__new__(model)
+        instance.__dict__.update(self._blank.__dict__)
+        instance._state = ModelState()
+        for field in self._called_defaults:
+            setattr(instance, field.attname, field.get_default())
+        return instance
 
     def get_import_fields(self):
         # Asked several times a row; the answer does not change during an import.
@@ -220,6 +247,9 @@ class SheetResource(resources.ModelResource):
         super().before_import(dataset, **kwargs)
         self._user = kwargs.get("user")
         self._cells, self._checked = {}, {}
+        for field in self.fields.values():
+            if isinstance(field.widget, DateTimeWidget):
+                field.widget.zone = timezone.get_current_timezone()
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
@@ -230,27 +260,39 @@ class SheetResource(resources.ModelResource):
     def clean_cell(self, field, row):
         """`field.clean(row)`: the cell read by the field's widget, once for each distinct
         cell of the column in this import, and the field's default for an empty one."""
-        value = row[field.column_name] if field.column_name in row else field.clean(row)
+        column = field.column_name
+        value = row[column] if column in row else field.clean(row)
         # The type too: 1, 1.0 and True are equal keys, but not equal cells.
-        key = (field.column_name, value.__class__, value)
-        found = _once(self._cells, key, Exception, field.widget.clean, value, row)
+        key = (column, value.__class__, value)
+        try:
+            found = self._cells[key]
+        except (KeyError, TypeError):
+            found = _once(self._cells, key, Exception, field.widget.clean, value, row)
         if isinstance(found, Exception):
             raise found.with_traceback(None)
         if found in field.empty_values and field.default != fields.NOT_PROVIDED:
             return field.default() if callable(field.default) else field.default
         return found
 
+    def _fields_to_import(self):
+        """(field, attribute path) of the fields a row sets: django-import-export's
+        import_instance skips many-to-many fields, Field.save read-only ones."""
+        if self._import_plan is None:
+            self._import_plan = [
+                (field, field.attribute.split("__"))
+                for field in self.get_import_fields()
+                if field.attribute
+                and not field.readonly
+                and not isinstance(field.widget, widgets.ManyToManyWidget)
+            ]
+        return self._import_plan
+
     def import_instance(self, instance, row, **kwargs):
         # django-import-export's import_instance, import_field and Field.save, with each
         # cell read through `clean_cell`.
         errors = {}
-        for field in self.get_import_fields():
-            if (
-                isinstance(field.widget, widgets.ManyToManyWidget)
-                or not field.attribute
-                or field.column_name not in row
-                or field.readonly
-            ):
+        for field, (*path, name) in self._fields_to_import():
+            if field.column_name not in row:
                 continue
             try:
                 value = self.clean_cell(field, row)
@@ -258,7 +300,6 @@ class SheetResource(resources.ModelResource):
                 errors[field.attribute] = ValidationError(force_str(e), code="invalid")
                 continue
             if value is not None or field.saves_null_values:
-                *path, name = field.attribute.split("__")
                 target = instance
                 for attr in path:
                     target = getattr(target, attr, None)
@@ -298,7 +339,7 @@ class SheetResource(resources.ModelResource):
     def _fields_to_check(self, instance):
         if self._checked_fields is None:
             self._checked_fields = [
-                f
+                (f.name, f.attname, f.blank, f.empty_values, f)
                 for f in instance._meta.fields
                 if f.name not in self.checked_before_clean and not f.generated
             ]
@@ -310,18 +351,22 @@ class SheetResource(resources.ModelResource):
         # (Model.clean_fields, then Model.clean), each distinct value of a field checked once.
         errors = dict(import_validation_errors or {})
         found = {}
-        for field in self._fields_to_check(instance):
-            if field.name in errors:
+        checked_values = self._checked
+        for name, attname, blank, empty_values, field in self._fields_to_check(instance):
+            if name in errors:
                 continue
-            raw = getattr(instance, field.attname)
-            if field.blank and raw in field.empty_values:
+            raw = getattr(instance, attname)
+            if blank and raw in empty_values:
                 continue
-            key = (field.attname, raw.__class__, raw)
-            checked = _once(self._checked, key, ValidationError, field.clean, raw, instance)
+            key = (attname, raw.__class__, raw)
+            try:
+                checked = checked_values[key]
+            except (KeyError, TypeError):
+                checked = _once(checked_values, key, ValidationError, field.clean, raw, instance)
             if isinstance(checked, ValidationError):
-                found[field.name] = checked.error_list
+                found[name] = checked.error_list
             else:
-                setattr(instance, field.attname, checked)
+                setattr(instance, attname, checked)
         if found:
             errors = ValidationError(found).update_error_dict(errors)
         try:
