@@ -3,6 +3,7 @@ back office uses, and stock metadata's own."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -96,6 +97,16 @@ class DateTimeWidget(widgets.DateTimeWidget):
         return super().clean(value, row, **kwargs)
 
 
+class DecimalWidget(widgets.DecimalWidget):
+    """django-import-export's, reading a cell of plain digits (a price in won) without the
+    locale's separators, which such a cell cannot hold; anything else as before."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return Decimal(value)
+        return super().clean(value, row, **kwargs)
+
+
 _MISSING = object()
 
 
@@ -160,7 +171,10 @@ class BulkInstanceLoader(ModelInstanceLoader):
 
 
 class SheetResource(resources.ModelResource):
-    WIDGETS_MAP = resources.ModelResource.WIDGETS_MAP | {"DateTimeField": DateTimeWidget}
+    WIDGETS_MAP = resources.ModelResource.WIDGETS_MAP | {
+        "DateTimeField": DateTimeWidget,
+        "DecimalField": DecimalWidget,
+    }
 
     """Rows of a spreadsheet file, in and out.
 

@@ -100,3 +100,18 @@ def test_moments_are_read_as_django_import_export_reads_them(text):
             return str(e)
 
     assert read(resources.DateTimeWidget()) == read(widgets.DateTimeWidget())
+
+
+@pytest.mark.parametrize(
+    "text", ["72000", "0", "0072000", "72,000", "72000.50", "-5", "1e3", "NaN", "", " 7", "٧٢"]
+)
+def test_prices_are_read_as_django_import_export_reads_them(text, settings):
+    settings.USE_THOUSAND_SEPARATOR = True
+
+    def read(widget):
+        try:
+            return repr(widget.clean(text))
+        except (ValueError, ArithmeticError) as e:
+            return type(e).__name__
+
+    assert read(resources.DecimalWidget()) == read(widgets.DecimalWidget())
