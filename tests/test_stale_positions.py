@@ -4,10 +4,13 @@ Triggers on trades (trading/migrations/0009) mark a position (account, symbol) w
 trades change, whoever writes them; trading/positions.py reads and consumes the marks."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,7 +105,9 @@ def test_the_rebuild_is_previewed_then_brings_the_position_in_step(book, admin_c
 
 
 def test_a_rebuild_that_changes_nothing_still_clears_the_mark(book):
-    Trade.objects.filter(symbol="000660").update(strategy="renamed")
+    # A minute later, the same single fill: the same position.
+    later = F("executed_at") + dt.timedelta(minutes=1)
+    Trade.objects.filter(symbol="000660").update(executed_at=later)
     assert stale() == ["MAIN 000660"]
 
     result = positions.rebuild(as_of=timezone.now(), symbols=["000660"])
@@ -197,3 +202,39 @@ def test_a_limited_member_who_may_change_positions_cannot_rebuild_a_hidden_one(b
 
     assert Position.objects.get(account=hidden).quantity == 5
     assert stale() == ["HIDDENACC 000660"]
+
+
+def test_checking_charges_and_prices_again_leaves_positions_fresh(book):
+    call_command("assess_fills", "--all", stdout=StringIO())
+
+    assert Trade.objects.get().settles_on == dt.date(2026, 11, 27)  # rewritten
+    Trade.objects.update(strategy="pairs", broker_order_id="0000000009", venue="NXT")
+    assert stale() == []
+
+
+@pytest.mark.parametrize(
+    ("change", "marked"),
+    [
+        ({"quantity": 150}, ["MAIN 000660"]),
+        ({"price": 171000}, ["MAIN 000660"]),
+        ({"side": "SELL"}, ["MAIN 000660"]),
+        ({"commission": 25}, ["MAIN 000660"]),
+        ({"executed_at": dt.datetime(2026, 11, 25, 11, tzinfo=KST)}, ["MAIN 000660"]),
+        ({"symbol": "005930"}, ["MAIN 000660", "MAIN 005930"]),
+        ({"account": "SWING"}, ["MAIN 000660", "SWING 000660"]),
+    ],
+)
+def test_changing_what_a_position_is_made_of_marks_it(book, change, marked):
+    if "account" in change:
+        change = {"account": factories.account(change["account"])}
+    Trade.objects.update(**change)
+
+    assert stale() == marked
+
+
+def test_an_engine_update_in_sql_of_a_charge_check_marks_nothing(book):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE trades SET expected_commission = 1, charges_differ = true")
+        assert stale() == []
+        cursor.execute("UPDATE trades SET tax = tax + 1")
+    assert stale() == ["MAIN 000660"]
