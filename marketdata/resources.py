@@ -1,11 +1,6 @@
 """Import and export in the admin (django-import-export): the base every resource of the
 back office uses, and stock metadata's own."""
 
-import datetime as dt
-import re
-from decimal import Decimal
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import signals
@@ -18,7 +13,7 @@ from import_export.resources import Diff
 from import_export.results import RowResult
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from marketdata import batch_validation
+from marketdata import batch_validation, sheet_cells
 from marketdata.listing import FORMATS
 from marketdata.models import StockMetadata
 
@@ -44,88 +39,6 @@ def formula_unquoted(value):
     if isinstance(value, str) and value.startswith("'") and _needs_quote(value[1:]):
         return value[1:]
     return value
-
-
-class NamedLaterRowResult(RowResult):
-    """A row's result that names its instance (`str()`, for the admin's log entries) only
-    when asked: naming every row of a file would cost a tenth of a preview that lists 100."""
-
-    def __init__(self):
-        self._instance = None
-        self._repr = None
-        super().__init__()
-
-    def add_instance_info(self, instance):
-        if instance is not None:
-            self.object_id = getattr(instance, "pk", None)
-            self._instance = instance
-
-    @property
-    def object_repr(self):
-        if self._repr is None and self._instance is not None:
-            try:
-                self._repr = force_str(self._instance)
-            except Exception:  # as django-import-export: a row without a name still imports
-                self._repr = ""
-        return self._repr
-
-    @object_repr.setter
-    def object_repr(self, value):
-        self._repr = value
-
-
-ISO_MOMENT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
-
-
-class DateTimeWidget(widgets.DateTimeWidget):
-    """django-import-export's, reading the spelling of its first format, "%Y-%m-%d
-    %H:%M:%S" (how files and exports write moments), without strptime, which costs more
-    than the rest of a cell; any other spelling, and an impossible moment, go to the
-    formats as before. `zone`: the current time zone, looked up once an import."""
-
-    zone = None
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str) and self.formats[0] == "%Y-%m-%d %H:%M:%S":
-            found = ISO_MOMENT.fullmatch(value)
-            try:
-                moment = dt.datetime(*map(int, found.groups())) if found else None
-            except ValueError:
-                moment = None
-            if moment is not None:
-                return timezone.make_aware(moment, self.zone) if settings.USE_TZ else moment
-        return super().clean(value, row, **kwargs)
-
-
-class DecimalWidget(widgets.DecimalWidget):
-    """django-import-export's, reading a cell of plain digits (a price in won) without the
-    locale's separators, which such a cell cannot hold; anything else as before."""
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str) and value.isascii() and value.isdigit():
-            return Decimal(value)
-        return super().clean(value, row, **kwargs)
-
-
-_MISSING = object()
-
-
-def _once(cache: dict, key, catch, compute, *args):
-    """`compute(*args)` once for each key: its value, or the `catch` exception it raised
-    (raised again by the caller, for every row that asks). A key that cannot be hashed (a list
-    from a JSON file) is computed every time."""
-    try:
-        found = cache.get(key, _MISSING)
-    except TypeError:
-        key, found = None, _MISSING
-    if found is _MISSING:
-        try:
-            found = compute(*args)
-        except catch as e:
-            found = e
-        if key is not None:
-            cache[key] = found
-    return found
 
 
 class BulkInstanceLoader(ModelInstanceLoader):
@@ -171,11 +84,6 @@ class BulkInstanceLoader(ModelInstanceLoader):
 
 
 class SheetResource(resources.ModelResource):
-    WIDGETS_MAP = resources.ModelResource.WIDGETS_MAP | {
-        "DateTimeField": DateTimeWidget,
-        "DecimalField": DecimalWidget,
-    }
-
     """Rows of a spreadsheet file, in and out.
 
     Export: text a spreadsheet would run as a formula goes out behind a quote, and comes
@@ -193,6 +101,11 @@ class SheetResource(resources.ModelResource):
     must read only their cell (the project's all do), and a field's checks only its value.
     Errors are those of the widget or the field, for every row that holds the value.
     """
+
+    WIDGETS_MAP = resources.ModelResource.WIDGETS_MAP | {
+        "DateTimeField": sheet_cells.DateTimeWidget,
+        "DecimalField": sheet_cells.DecimalWidget,
+    }
 
     class Meta:
         use_bulk = True
@@ -219,14 +132,14 @@ class SheetResource(resources.ModelResource):
         self._stored = None  # its values as stored, when it exists
         self._diff = None
         self._cells = {}  # (column, cell) -> its widget's value, or the exception it raised
-        self._checked = {}  # (field, value) -> the field's value, or its errors
+        self._checked = {}  # (field, value) -> the value as the field cleans it, or its errors
         self._checked_fields = None
         self._import_plan = None
         self._blank = None  # a new instance as Model() makes it, copied for each new row
         self._called_defaults = []
 
     def get_row_result_class(self):
-        return NamedLaterRowResult
+        return sheet_cells.NamedLaterRowResult
 
     def init_instance(self, row=None):
         # Model() sets each field's default, a trade's 23 of them, each row the same but for
@@ -262,7 +175,7 @@ class SheetResource(resources.ModelResource):
         self._user = kwargs.get("user")
         self._cells, self._checked = {}, {}
         for field in self.fields.values():
-            if isinstance(field.widget, DateTimeWidget):
+            if isinstance(field.widget, sheet_cells.DateTimeWidget):
                 field.widget.zone = timezone.get_current_timezone()
 
     def before_import_row(self, row, **kwargs):
@@ -281,7 +194,7 @@ class SheetResource(resources.ModelResource):
         try:
             found = self._cells[key]
         except (KeyError, TypeError):
-            found = _once(self._cells, key, Exception, field.widget.clean, value, row)
+            found = sheet_cells.once(self._cells, key, Exception, field.widget.clean, value, row)
         if isinstance(found, Exception):
             raise found.with_traceback(None)
         if found in field.empty_values and field.default != fields.NOT_PROVIDED:
@@ -376,7 +289,9 @@ class SheetResource(resources.ModelResource):
             try:
                 checked = checked_values[key]
             except (KeyError, TypeError):
-                checked = _once(checked_values, key, ValidationError, field.clean, raw, instance)
+                checked = sheet_cells.once(
+                    checked_values, key, ValidationError, field.clean, raw, instance
+                )
             if isinstance(checked, ValidationError):
                 found[name] = checked.error_list
             else:

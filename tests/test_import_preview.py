@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export import widgets
 
-from marketdata import resources
+from marketdata import sheet_cells
 from trading.models import Trade
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_moments_are_read_as_django_import_export_reads_them(text):
         except ValueError as e:
             return str(e)
 
-    assert read(resources.DateTimeWidget()) == read(widgets.DateTimeWidget())
+    assert read(sheet_cells.DateTimeWidget()) == read(widgets.DateTimeWidget())
 
 
 @pytest.mark.parametrize(
@@ -114,4 +114,4 @@ def test_prices_are_read_as_django_import_export_reads_them(text, settings):
         except (ValueError, ArithmeticError) as e:
             return type(e).__name__
 
-    assert read(resources.DecimalWidget()) == read(widgets.DecimalWidget())
+    assert read(sheet_cells.DecimalWidget()) == read(widgets.DecimalWidget())
