@@ -9,6 +9,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -184,6 +185,9 @@ def test_a_confirmation_imports_the_previewed_upload_with_history(admin_client, 
     assert Trade.objects.count() == 3
     assert Trade.history.filter(history_user=admin_user).count() == 3
     assert uploads() == []
+    # The admin's log names each imported trade, though the rows were named only now.
+    logged = LogEntry.objects.filter(user=admin_user).values_list("object_id", "object_repr")
+    assert sorted(logged) == sorted((str(t.pk), str(t)) for t in Trade.objects.all())
 
 
 def test_the_confirmation_cannot_reach_a_file_of_the_temp_folder(admin_client):
