@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from display.numbers import quantity
-from marketdata import timescale
+from marketdata import day_counts, timescale
 from marketdata.models import Load, LoadSeries, ReplacedBar
 from marketdata.sessions import KST
 
@@ -144,6 +144,9 @@ def undo(load_id: int, *, user=None, os_user: str = "") -> Preview:
                 "ORDER BY time, symbol, interval_type",
                 [load.pk],
             )
+        day_counts.changed(
+            [day_counts.Change(s.symbol, s.interval_type, s.first, s.last) for s in plan.series]
+        )
         load.undone_at = timezone.now()
         load.undone_by = (user.get_username() if user else os_user)[:150]
         load.save(update_fields=["undone_at", "undone_by"])

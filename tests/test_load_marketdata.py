@@ -431,6 +431,18 @@ def test_exit_codes_say_loaded_nothing_loaded_or_loaded_with_rejects(tmp_path):
         f"{some_bad}.rejects.csv; the other rows were loaded\n"
     )
 
+    # --skip-invalid, and every row was rejected: nothing was loaded.
+    none = run(bad, "--skip-invalid")
+    assert none.returncode == 1
+    assert none.stdout.startswith(
+        "inserted 0, updated 0, unchanged 0, skipped 0 (no trading), rejected 1 in "
+    )
+    assert none.stderr == (
+        f"{bad}:2: high: 1 is below low 2\n1 rejected rows of {bad} are in {bad}.rejects.csv; "
+        "none of its rows were loaded\nCommandError: Nothing was loaded: every row was "
+        "rejected\n"
+    )
+
 
 def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
     def queries(rows):

@@ -5,13 +5,14 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from marketdata import coverage, day_counts
-from marketdata.models import MarketData
+from marketdata.models import Load, MarketData
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,3 +155,26 @@ def test_a_load_into_materialized_days_is_counted_once_it_commits(tmp_path):
     call_command("load_marketdata", str(bars), stdout=StringIO(), stderr=StringIO())
     assert counts() == [("005930", "1m", "2024-03-04", 15)]
     assert sql("SELECT count(*) FROM market_data_5m") == [(3,)]
+
+
+def test_undoing_a_load_into_materialized_days_is_counted_once_it_commits(tmp_path):
+    day = dt.datetime(2024, 3, 4, 9, tzinfo=KST)
+    minutes(day, 10)
+    bars = tmp_path / "bars.csv"
+    bars.write_text(
+        "time,symbol,interval_type,open,high,low,close,volume\n"
+        + "".join(
+            f"2024-03-04 09:{m:02d}:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+            for m in range(5, 15)
+        )
+    )
+    call_command("load_marketdata", str(bars), stdout=StringIO(), stderr=StringIO())
+    job, _start, _end = refresh_job()
+    sql(f"CALL run_job({int(job)})")
+    assert counts() == [("005930", "1m", "2024-03-04", 15)]
+
+    User.objects.create_user("ops", is_staff=True)
+    call_command("undo_load", str(Load.objects.get().pk), "--user", "ops", stdout=StringIO())
+
+    assert counts() == [("005930", "1m", "2024-03-04", 10)]
+    assert sql("SELECT count(*) FROM market_data_5m") == [(2,)]

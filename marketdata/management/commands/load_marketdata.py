@@ -2,9 +2,9 @@
 portal, Yahoo and yfinance, KIS, Cybos, files with a code column, headerless files and our
 canonical CSV.
 
-Exit codes: 0 every row loaded (or skipped as a day without trading); 1 nothing loaded;
-2 bad command line; 3 loaded, but some rows were rejected (--skip-invalid: they are in
-PATH.rejects.csv).
+Exit codes: 0 every row loaded (or skipped as a day without trading); 1 nothing loaded
+(with --skip-invalid too, when every row was rejected); 2 bad command line; 3 loaded, but
+some rows were rejected (--skip-invalid: they are in PATH.rejects.csv).
 """
 
 import getpass
@@ -213,10 +213,16 @@ class Command(BaseCommand):
         )
         rejected = [r for r in results if r.rejected]
         for r in rejected:
+            rest = (
+                "the other rows were loaded"
+                if r.rows > r.rejected
+                else "none of its rows were loaded"
+            )
             self.stderr.write("\n".join(r.errors))
             self.stderr.write(
-                f"{r.rejected:,} rejected rows of {r.file} are in {r.rejects_path}; the other "
-                "rows were loaded"
+                f"{r.rejected:,} rejected rows of {r.file} are in {r.rejects_path}; {rest}"
             )
+        if rejected and all(r.rows == r.rejected for r in results):
+            raise CommandError("Nothing was loaded: every row was rejected")
         if rejected:
             self.exit_code = EXIT_REJECTED
