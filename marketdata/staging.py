@@ -34,6 +34,9 @@ HAS_ZONE = r"[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]
 HHMMSS = r"^([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$"
 MAX_PRICE = sql.SQL("9999999999.99")  # numeric(12,2)
 MAX_VOLUME = sql.SQL("9223372036854775807")  # bigint
+# Longer numbers are refused before PostgreSQL reads them: its numeric overflows past
+# 131,072 digits, an error without a line.
+MAX_DIGITS = 100
 PG_ENCODING = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp949": "UHC"}
 
 # What the typed way lets PostgreSQL's own date/time input read: the forms on which it
@@ -381,8 +384,14 @@ class Stage:
 
     def _checked_text(self) -> sql.Composed:
         numbers = sql.SQL(", ").join(
-            sql.SQL("CASE WHEN {txt} ~ {number} THEN {txt}::numeric END AS {role}").format(
-                txt=sql.Identifier(f"{r}_txt"), number=sql.Literal(NUMBER), role=sql.Identifier(r)
+            sql.SQL(
+                "CASE WHEN {txt} ~ {number} AND length({txt}) <= {digits} THEN {txt}::numeric "
+                "END AS {role}"
+            ).format(
+                txt=sql.Identifier(f"{r}_txt"),
+                number=sql.Literal(NUMBER),
+                digits=sql.Literal(MAX_DIGITS),
+                role=sql.Identifier(r),
             )
             for r in VALUES
         )
@@ -399,9 +408,9 @@ class Stage:
     def _first_error(self) -> sql.Composed:
         col = {r: self._column(r) for r in ("date", "symbol", "interval", *VALUES)}
 
-        def when(condition, column, message, *args):
+        def when(condition, column, message, *args, **kwargs):
             return sql.SQL("WHEN {} THEN ARRAY[{}, {}]").format(
-                sql.SQL(condition).format(*args), column, message
+                sql.SQL(condition).format(*args, **kwargs), column, message
             )
 
         def value(role):
@@ -459,6 +468,16 @@ class Stage:
                     sql.Literal("missing value"),
                     sql.Identifier(f"{r}_raw"),
                     sql.Identifier(f"{r}_raw"),
+                ),
+                when(
+                    "{txt} ~ {number} AND length({txt}) > {digits}",
+                    col[r],
+                    sql.SQL("{} || {}").format(
+                        value(r), sql.Literal(f" has more than {MAX_DIGITS} digits")
+                    ),
+                    txt=sql.Identifier(f"{r}_txt"),
+                    number=sql.Literal(NUMBER),
+                    digits=sql.Literal(MAX_DIGITS),
                 ),
                 when(
                     "{} IS NULL",

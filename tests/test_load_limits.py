@@ -120,3 +120,16 @@ def test_values_in_messages_are_cut_to_a_readable_length(tmp_path):
         f"Nothing was loaded.\n{path}:2: high: 7777777777777777777777777777777777777... is "
         "not a number"
     )
+
+
+def test_a_number_too_long_for_postgresql_is_named_with_its_line(tmp_path):
+    # PostgreSQL's numeric overflows past 131,072 digits: the load must not end in an
+    # error without a line.
+    path = tmp_path / "bars.csv"
+    path.write_text(
+        QB + GOOD + "2024-01-03,005930,1d,71000,72000,70000,71500," + "1" * 200_000 + "\n"
+    )
+    assert load_error(path) == (
+        f"Nothing was loaded.\n{path}:3: volume: 1111111111111111111111111111111111111... has "
+        "more than 100 digits"
+    )
