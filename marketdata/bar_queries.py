@@ -8,7 +8,16 @@ the flags skipped, repaired and ok.
 from psycopg2 import sql
 
 from marketdata.formats import VALUES
-from marketdata.staging import KEY, KST, MARKET_DATA, MAX_VOLUME, aligned, minute_of_day, on_grid
+from marketdata.staging import (
+    KEY,
+    KST,
+    MARKET_DATA,
+    MAX_VOLUME,
+    aligned,
+    minute_of_day,
+    on_grid,
+    stored_time,
+)
 
 
 def summary(bars: sql.Composable, *, spacing: bool) -> sql.Composed:
@@ -53,16 +62,16 @@ def good_rows(
     """The rows to write, with the interval and the start time (`shift` minutes back).
 
     `enforce`: the rows were not checked (the typed way). The write enforces then what
-    market_data's constraints do not: a time that cannot start a bar of the interval, or a
-    volume that is not whole, becomes NULL, which the table's NOT NULL refuses, so the
-    write fails and the file goes the text way. Checking in the write costs no pass of
-    its own."""
+    market_data's constraints do not: a time that cannot start a bar of the interval or is
+    not one we store (staging.stored_time), or a volume that is not whole, becomes NULL,
+    which the table's NOT NULL refuses, so the write fails and the file goes the text way.
+    Checking in the write costs no pass of its own."""
     time = sql.SQL("time")
     volume = sql.SQL("volume::bigint")
     iv = sql.SQL("iv") if interval is None else sql.SQL("{}::text").format(sql.Literal(interval))
     if enforce:
         rule = aligned(time, interval if interval is not None else sql.SQL("iv"))
-        time = sql.SQL("CASE WHEN {} THEN time END").format(rule)
+        time = sql.SQL("CASE WHEN {} AND {} THEN time END").format(rule, stored_time(time))
         volume = sql.SQL(
             "CASE WHEN volume = trunc(volume) AND volume <= {} THEN volume::bigint END"
         ).format(MAX_VOLUME)

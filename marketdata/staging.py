@@ -14,6 +14,7 @@ marketdata/bar_queries.py counts and writes them. SQL is composed with psycopg2.
 
 from psycopg2 import sql
 
+from marketdata.dates import FIRST_DAY
 from marketdata.errors import SHOWN_CHARS
 from marketdata.formats import PRICES, VALUES, Layout
 from marketdata.intervals import DAILY, MINUTES
@@ -27,7 +28,7 @@ KEY = sql.SQL("time, symbol, interval_type")
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 # After 20240102, 2024.01.02 and 2024/01/02 have become 2024-01-02.
 TIMESTAMP = (
-    r"^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}"
+    r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
     r"([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
 )
 HAS_ZONE = r"[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
@@ -97,6 +98,25 @@ def aligned(time: sql.Composable, interval: str | sql.Composable) -> sql.Compose
     return sql.SQL("CASE WHEN {iv} = ANY({daily}) THEN {midnight} ELSE {grid} END").format(
         iv=interval, daily=literal_array(DAILY), midnight=midnight, grid=on_grid(time, seconds)
     )
+
+
+def before_the_krx(time: sql.Composable) -> sql.Composed:
+    return sql.SQL("{t} < {first}::timestamp AT TIME ZONE {kst}").format(
+        t=time, first=sql.Literal(FIRST_DAY.isoformat()), kst=KST
+    )
+
+
+def after_today(time: sql.Composable) -> sql.Composed:
+    """Whether `time` is after today in Korea: no bar has started there yet."""
+    return sql.SQL("{t} >= date_trunc('day', now(), {kst}) + interval '1 day'").format(
+        t=time, kst=KST
+    )
+
+
+def stored_time(time: sql.Composable) -> sql.Composed:
+    """Whether a bar at `time` is one we store: from the day the KRX opened to today in
+    Korea (marketdata/dates.py), as year 9999 or 0001 is a typo, not a bar."""
+    return sql.SQL("NOT ({} OR {})").format(before_the_krx(time), after_today(time))
 
 
 def alignment_rule(interval: sql.Composable) -> sql.Composed:
@@ -236,12 +256,13 @@ class Stage:
         keeps the planner from copying it into every aggregate that reads it)."""
         return sql.SQL(
             "SELECT line, {time} AS time, {symbol} AS symbol, {iv} AS iv, false AS skipped, "
-            "false AS repaired, coalesce({aligned}, false) AS ok FROM {table} OFFSET 0"
+            "false AS repaired, coalesce({aligned} AND {stored}, false) AS ok FROM {table} OFFSET 0"
         ).format(
             time=self._c("date"),
             symbol=self._c("symbol"),
             iv=self._c("interval"),
             aligned=aligned(self._c("date"), self._c("interval")),
+            stored=stored_time(self._c("date")),
             table=self.table,
         )
 
@@ -437,6 +458,21 @@ class Stage:
                 sql.SQL("{} || ' is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)'").format(
                     shown(sql.SQL("date_raw"))
                 ),
+            ),
+            when(
+                "{}",
+                col["date"],
+                sql.SQL("{} || {}").format(
+                    shown(sql.SQL("date_raw")),
+                    sql.Literal(f" is before the KRX opened ({FIRST_DAY})"),
+                ),
+                before_the_krx(sql.SQL("time")),
+            ),
+            when(
+                "{}",
+                col["date"],
+                sql.SQL("{} || ' is after today in Korea'").format(shown(sql.SQL("date_raw"))),
+                after_today(sql.SQL("time")),
             ),
             when(
                 "symbol IS NULL OR symbol !~ {}",

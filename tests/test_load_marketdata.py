@@ -228,6 +228,14 @@ FEBRUARY = "2024-02-01,005930,1d,71000,72000,70000,71500,1000"
             "time: 2024-02-30 is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)",
         ),
         (
+            "9999-01-04,005930,1d,71000,72000,70000,71500,1000",
+            "time: 9999-01-04 is after today in Korea",
+        ),
+        (
+            "1956-03-02,005930,1d,71000,72000,70000,71500,1000",
+            "time: 1956-03-02 is before the KRX opened (1956-03-03)",
+        ),
+        (
             "yesterday,005930,1d,71000,72000,70000,71500,1000",
             "time: yesterday is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)",
         ),
