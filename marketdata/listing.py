@@ -251,12 +251,10 @@ def _parse(reader, name) -> Parsed:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        problems = []
         if len(values) != len(header):
-            problems.append(f"{len(values)} columns, the header has {len(header)}")
-            fields = {}
+            fields, problems = {}, [f"{len(values)} columns, the header has {len(header)}"]
         else:
-            fields = _fields(values, fmt, position, problems)
+            fields, problems = _fields(values, fmt, position)
         if not problems:
             symbol = fields["symbol"]
             wrong = _symbol_error(symbol, fields.get("kind") or _kind_of(symbol))
@@ -272,8 +270,9 @@ def _parse(reader, name) -> Parsed:
     return Parsed(format=fmt, rows=rows, rejects=rejects, header=header, name=name)
 
 
-def _fields(values, fmt, position, problems) -> dict:
-    fields = {}
+def _fields(values, fmt, position) -> tuple[dict, list[str]]:
+    """One row's fields, and what is wrong with them."""
+    fields, problems = {}, []
     for field_name, column in fmt.columns.items():
         value = values[position[field_name]].strip()
         if not value:
@@ -286,7 +285,7 @@ def _fields(values, fmt, position, problems) -> dict:
             fields[field_name] = PARSERS[field_name](value)
         except ValueError as e:
             problems.append(f"{column}: {e}")
-    return fields
+    return fields, problems
 
 
 def read(path: str, encoding: str = "auto") -> str:
