@@ -60,11 +60,6 @@ def finish(record: Load, result, *, seconds: float) -> None:
     )
 
 
-def ranges(record: Load) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
-    """(symbol, interval, first, last) of every series the load wrote."""
-    return list(record.series.values_list("symbol", "interval_type", "first", "last"))
-
-
 @dataclass(frozen=True)
 class Change:
     """A bar a load replaced: as it was, and as it is now (None where it is gone)."""
