@@ -86,6 +86,18 @@ def decompression_limit():
         return cursor.fetchone()[0]
 
 
+def uncompressed_bars():
+    """Bars in the uncompressed part of market_data's chunks: ONLY leaves out the part a
+    chunk holds compressed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT show_chunks('market_data')::text")
+        total = 0
+        for (chunk,) in cursor.fetchall():
+            cursor.execute(f"SELECT count(*) FROM ONLY {chunk}")  # name from the catalog
+            total += cursor.fetchone()[0]
+        return total
+
+
 def test_a_backfill_over_the_decompression_limit_works_on_a_server_at_its_defaults(tmp_path):
     # A TimescaleDB server refuses DML that decompresses more than 100,000 tuples; this
     # engine enforces that limit too (it is at its default here), so the reload below
@@ -109,7 +121,10 @@ def test_a_backfill_over_the_decompression_limit_works_on_a_server_at_its_defaul
     # The limit was lifted for the loader's transaction only.
     assert decompression_limit() == "100000"
 
-    # Undo runs into the same limit, and gives every bar back as it was.
+    # The policy compresses the chunks again; undo runs into the same limit, and gives
+    # every bar back as it was.
+    assert compress_old_chunks() >= 11
+    assert uncompressed_bars() == 0
     first_load = Load.objects.earliest("id")
     undo.undo(record.pk, user=User.objects.create_user("ops", is_staff=True))
     assert MarketData.objects.filter(close=100, load_id=first_load.pk).count() == bars
