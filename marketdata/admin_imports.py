@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
@@ -159,9 +160,12 @@ class LimitedImportForm(ImportForm):
 
 def _summary(result) -> str:
     totals = result.totals
-    text = _(
+    text = ngettext(
+        "%(rows)s row: %(new)s new, %(updated)s changed, %(skipped)s unchanged, "
+        "%(invalid)s with errors.",
         "%(rows)s rows: %(new)s new, %(updated)s changed, %(skipped)s unchanged, "
-        "%(invalid)s with errors."
+        "%(invalid)s with errors.",
+        result.total_rows,
     ) % {
         "rows": f"{result.total_rows:,}",
         "new": f"{totals[RowResult.IMPORT_TYPE_NEW]:,}",

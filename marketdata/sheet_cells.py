@@ -5,13 +5,16 @@ distinct value once an import; a row result that names its instance only when as
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
 from import_export import widgets
 from import_export.results import RowResult
+
+from marketdata.errors import shown
 
 
 class NamedLaterRowResult(RowResult):
@@ -67,12 +70,19 @@ class DateTimeWidget(widgets.DateTimeWidget):
 
 class DecimalWidget(widgets.DecimalWidget):
     """django-import-export's, reading a cell of plain digits (a price in won) without the
-    locale's separators, which such a cell cannot hold; anything else as before."""
+    locale's separators, which such a cell cannot hold; anything else as before, except
+    that a cell that is no number is an error of its column, as the model field words it
+    (django-import-export lets decimal's own error through, which names no column)."""
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, str) and value.isascii() and value.isdigit():
             return Decimal(value)
-        return super().clean(value, row, **kwargs)
+        try:
+            return super().clean(value, row, **kwargs)
+        except InvalidOperation:
+            raise ValueError(
+                _("“%(value)s” value must be a decimal number.") % {"value": shown(str(value))}
+            ) from None
 
 
 _MISSING = object()

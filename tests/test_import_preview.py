@@ -115,3 +115,25 @@ def test_prices_are_read_as_django_import_export_reads_them(text, settings):
             return type(e).__name__
 
     assert read(sheet_cells.DecimalWidget()) == read(widgets.DecimalWidget())
+
+
+@pytest.mark.parametrize(
+    ("price", "error"),
+    [
+        ("abc", "“abc” value must be a decimal number."),
+        ("72,000원", "“72,000원” value must be a decimal number."),
+        ("NaN", "“NaN” value must be a decimal number."),
+        ("Infinity", "“Infinity” value must be a decimal number."),
+        ("x" * 200, f"“{'x' * 37}...” value must be a decimal number."),
+        ("9" * 200, "Ensure that there are no more than 12 digits in total."),
+    ],
+)
+def test_a_price_that_is_not_a_number_is_an_error_of_its_column(admin_client, price, error):
+    header, first, *_ = CSV.splitlines()
+    page = preview(admin_client, "\n".join([header, first.replace(",72000,", f',"{price}",')]))
+
+    [row] = page.context["result"].invalid_rows
+    assert row.error_dict == {"price": [error]}
+    assert "decimal.Conversion" not in page.text
+    [message] = list(page.context["messages"])
+    assert str(message) == "1 row: 0 new, 0 changed, 0 unchanged, 1 with errors."
