@@ -8,13 +8,14 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketdata import day_counts, pruning
-from marketdata.models import MarketData
+from marketdata import day_counts, pruning, undo
+from marketdata.models import Load, MarketData
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +225,24 @@ def test_without_triggers_a_load_recounts_the_days_of_its_series(without_trigger
         ("005930", "1m", "2024-03-04", 5, "09:00", "09:04"),
         ("005930", "1m", "2024-03-05", 1, "09:00", "09:00"),
     ]
+
+
+def test_without_triggers_an_undo_recounts_the_days_of_its_series(without_triggers, tmp_path):
+    minutes(DAY, 0, 1)
+    day_counts.rebuild()
+    bars = tmp_path / "bars.csv"
+    bars.write_text(
+        "time,symbol,interval_type,open,high,low,close,volume\n"
+        # Replaces 09:01, adds 09:02 and a bar the next day.
+        "2024-03-04 09:01:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+        "2024-03-04 09:02:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+        "2024-03-05 09:00:00+09:00,005930,1m,72000,73000,71500,72800,100\n"
+    )
+    call_command("load_marketdata", str(bars), stdout=StringIO(), stderr=StringIO())
+    assert [c[2:4] for c in counts()] == [("2024-03-04", 3), ("2024-03-05", 1)]
+    staff = User.objects.create_user("ops", is_staff=True)
+    undo.undo(Load.objects.latest("id").pk, user=staff)
+    assert counts() == [("005930", "1m", "2024-03-04", 2, "09:00", "09:01")]
 
 
 def test_without_triggers_refresh_since_counts_what_others_wrote(without_triggers):
