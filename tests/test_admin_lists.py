@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.urls import reverse
 from display import lists
 from tests import factories
 from trading.admin import PositionAdmin, TradeAdmin
+from trading.models import Trade
 
 pytestmark = pytest.mark.django_db
 KST = dt.timezone(dt.timedelta(hours=9))
@@ -183,3 +185,22 @@ def test_the_risk_list_names_the_whole_book(admin_client):
         reverse("admin:trading_riskmetric_changelist"), HTTP_ACCEPT_LANGUAGE="ko"
     ).text
     assert '<td class="field-account_or_all">전체 계좌 합산</td>' in page
+
+
+def test_each_rows_checkbox_is_djangos_own_and_selects_for_the_actions(admin_client):
+    trades(2)
+    trade = factories.trade()
+    trade.save()
+    model_admin = admin.site._registry[Trade]
+    assert model_admin.action_checkbox(trade) == admin.ModelAdmin.action_checkbox(
+        model_admin, trade
+    )
+    page = admin_client.get(reverse("admin:trading_trade_changelist"))
+    assert page.content.decode().count('name="_selected_action"') == 3
+    # The box selects the row for an action: the one ticked is the one deleted.
+    admin_client.post(
+        reverse("admin:trading_trade_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(trade.pk)], "post": "yes"},
+    )
+    assert not Trade.objects.filter(pk=trade.pk).exists()
+    assert Trade.objects.count() == 2
