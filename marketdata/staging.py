@@ -19,10 +19,11 @@ from marketdata.errors import SHOWN_CHARS
 from marketdata.formats import PRICES, VALUES, Layout
 from marketdata.intervals import DAILY, MINUTES
 from marketdata.models import Interval
+from marketdata.sessions import MARKET_TIME_ZONE
 from marketdata.symbols import BAR_SYMBOL_PATTERN, INDEX_PATTERN
 from marketdata.ticks import tick_size_sql
 
-KST = sql.Literal("Asia/Seoul")
+KST = sql.Literal(MARKET_TIME_ZONE)
 MARKET_DATA = sql.Identifier("market_data")
 KEY = sql.SQL("time, symbol, interval_type")
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"

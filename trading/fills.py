@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from marketdata import sessions, ticks
-from marketdata.models import SecurityKind, StockMetadata
+from marketdata.models import Interval, SecurityKind, StockMetadata
 from marketdata.sessions import KST
 from trading import taxes
 from trading.models import ASSESSED_FIELDS, CommissionSchedule, Side, Trade
@@ -150,11 +150,12 @@ def previous_closes(pairs) -> dict[tuple[str, dt.date], Decimal]:
             SELECT m.symbol, m.time, m.close FROM market_data m
             JOIN unnest(%s::text[], %s::timestamptz[]) AS w(symbol, time)
               ON m.symbol = w.symbol AND m.time = w.time
-            WHERE m.interval_type = '1d'
+            WHERE m.interval_type = %s
             """,
             [
                 [s for s, _ in wanted],
                 [dt.datetime.combine(d, dt.time(), KST) for _, d in wanted],
+                Interval.DAY,
             ],
         )
         closes = {(s, t.astimezone(KST).date()): c for s, t, c in cursor.fetchall()}
