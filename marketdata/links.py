@@ -1,14 +1,23 @@
 """Where the market-data pages of one stock are, for links from every list and page."""
 
 import datetime as dt
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 
+@lru_cache(maxsize=64)
+def _path(name: str, prefix: str, urlconf: str) -> str:
+    """A page's path, worked out once: lists link every row to a page."""
+    return reverse(f"admin:{name}", urlconf=urlconf)
+
+
 def _page(name: str, **query) -> str:
-    return f"{reverse(f'admin:{name}')}?{urlencode(query)}"
+    path = _path(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return f"{path}?{urlencode(query)}"
 
 
 def chart(symbol: str, *, interval: str = "1d", at: dt.datetime | None = None) -> str:

@@ -6,10 +6,11 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
 
 from display import times
+from marketdata import links
 from tests import factories
 from trading.models import Level
 
@@ -141,3 +142,16 @@ def test_the_front_page_error_counts_lead_to_those_logs(admin_client):
     assert query(errors["url"])["level__in"] == "ERROR,CRITICAL"
     listed = admin_client.get(errors["url"])
     assert sorted(log.message for log in listed.context["cl"].result_list) == ["down", "rejected"]
+
+
+def test_links_follow_the_script_prefix_the_site_is_served_under():
+    # Paths are worked out once per page, and per prefix: behind a proxy at /qb/ the
+    # links must not keep the root's.
+    before = get_script_prefix()
+    assert links.coverage("005930") == "/admin/marketdata/coverage/?symbol=005930"
+    try:
+        set_script_prefix("/qb/")
+        assert links.coverage("005930") == "/qb/admin/marketdata/coverage/?symbol=005930"
+    finally:
+        set_script_prefix(before)
+    assert links.bars("005930") == "/admin/marketdata/bars/?symbol=005930&interval=1d"

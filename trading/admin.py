@@ -376,7 +376,7 @@ class TradeAdmin(
         """Buys in the convention's "up" colour, sells in its "down" one, as on a
         Korean trading screen."""
         css = "qb-up" if trade.side == Side.BUY else "qb-down"
-        return format_html('<span class="{}">{}</span>', css, trade.get_side_display())
+        return format_html('<span class="{}">{}</span>', css, Side.label_of(trade.side))
 
     @figure(_("amount (KRW)"), numbers.won, ordering="amount_value")
     def amount(self, trade):

@@ -19,6 +19,15 @@ class Side(models.TextChoices):
     BUY = "BUY", _("Buy")
     SELL = "SELL", _("Sell")
 
+    @classmethod
+    def label_of(cls, value: str):
+        """The label of `value`, or `value` itself when it is not a side (as
+        get_side_display, without building the choices anew for every row of a list)."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
 
 class Level(models.TextChoices):
     DEBUG = "DEBUG", _("Debug")
@@ -374,7 +383,7 @@ class Trade(models.Model):
 
     def __str__(self):
         return (
-            f"{self.symbol} {self.get_side_display()} {numbers.quantity(self.quantity)} "
+            f"{self.symbol} {Side.label_of(self.side)} {numbers.quantity(self.quantity)} "
             f"@ {numbers.price(self.price)}"
         )
 
