@@ -174,6 +174,20 @@ def test_a_month_of_minutes_as_fifteen_minute_candles_reads_the_aggregate(admin_
     assert data["candles"]["o"][0] == 1000.0 and data["candles"]["c"][0] == 1015.0
 
 
+def test_the_bars_browser_shows_hourly_bars_of_minutes_from_the_aggregate(admin_client):
+    minutes(MONDAY)
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(
+            reverse("admin:marketdata_browser"), {"symbol": "005930", "interval": "60m"}
+        )
+    rows = page.context["rows"]
+    assert [f"{r.time.astimezone(KST):%H:%M}" for r in rows][:2] == ["15:00", "14:00"]
+    assert (rows[-1].open, rows[-1].close, rows[-1].volume) == (1000, 1060, sum(range(10, 70)))
+    reads = [q["sql"] for q in queries if 'FROM "market_data_60m"' in q["sql"]]
+    assert len(reads) == 1
+    assert not [q for q in queries if "time_bucket(" in q["sql"] or "date_bin(" in q["sql"]]
+
+
 def test_migrating_back_drops_the_aggregates_and_forward_brings_them_back():
     try:
         call_command("migrate", "marketdata", "0004", verbosity=0)
