@@ -11,6 +11,7 @@ as it misses one inside them shows that day as complete.
 """
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 from marketdata import facts, reads
@@ -55,20 +56,21 @@ def coverage(
     missing: bool = False,
     pairs: list[tuple[str, str]] | None = None,
 ) -> list[Coverage]:
-    """One row per series (those of `pairs`, else every one that matches), with the bars
-    missing against the sessions and the days that fall short when `missing`."""
+    """One row per series (those of `pairs`, else every one that matches), with the number
+    of bars missing against the sessions when `missing`."""
     if pairs is None:
         pairs = facts.series(symbol=symbol, interval=interval)
     rows = _totals(pairs)
     if missing:
-        _short_days(rows)
+        _missing(rows)
     return rows
 
 
 def gap_report(*, symbol: str | None = None, interval: str | None = None) -> list[Coverage]:
     """Coverage with each gap named: the sessions without a daily bar, and for intraday
     series the missing minutes as ranges ("2024-01-02 09:13-09:15")."""
-    rows = coverage(symbol=symbol, interval=interval, missing=True)
+    rows = coverage(symbol=symbol, interval=interval)
+    _short_days(rows)
     short = [r for r in rows if facts.is_intraday(r.interval) and r.short_days]
     if short:
         days = [day for r in short for day, _, _ in r.short_days]
@@ -104,77 +106,120 @@ def _totals(pairs) -> list[Coverage]:
         ]
 
 
-def _day(moment: dt.datetime) -> dt.datetime:
-    return dt.datetime.combine(moment.astimezone(KST).date(), dt.time(), KST)
+@dataclass
+class _Calendar:
+    """The bars each calendar day from `first` on expects, per judged interval of some
+    rows: arrays indexed by the day, so that the per-day counts are matched to them
+    without a join."""
 
+    first: dt.date
+    intervals: list[str]
+    expected: list[list[int]]  # [interval][day - first]; 0 on days without a session
 
-def _expected(rows) -> dict[str, dict[dt.datetime, int]]:
-    """Bars expected per session day, for each judged interval of `rows`."""
-    intervals = {r.interval for r in rows if judged(r.interval)}
-    if not intervals:
-        return {}
-    first = min(r.first for r in rows).astimezone(KST).date()
-    last = max(r.last for r in rows).astimezone(KST).date()
-    days = sessions(first, last)
-    expected = {}
-    for interval in intervals:
-        width = facts.step(interval)
-        expected[interval] = {
-            dt.datetime.combine(s.date, dt.time(), KST): s.slot_count(width) if width else 1
-            for s in days
+    @classmethod
+    def of(cls, rows) -> "_Calendar":
+        first = min(r.first for r in rows).astimezone(KST).date()
+        last = max(r.last for r in rows).astimezone(KST).date()
+        intervals = sorted({r.interval for r in rows})
+        expected = [[0] * ((last - first).days + 1) for _ in intervals]
+        for session in sessions(first, last):
+            day = (session.date - first).days
+            for k, interval in enumerate(intervals):
+                width = facts.step(interval)
+                expected[k][day] = session.slot_count(width) if width else 1
+        return cls(first=first, intervals=intervals, expected=expected)
+
+    def of_row(self, row) -> list[int]:
+        return self.expected[self.intervals.index(row.interval)]
+
+    def day(self, moment: dt.datetime) -> int:
+        return (moment.astimezone(KST).date() - self.first).days
+
+    def params(self, rows) -> dict:
+        return {
+            "symbols": [r.symbol for r in rows],
+            "intervals": [r.interval for r in rows],
+            "k": [self.intervals.index(r.interval) + 1 for r in rows],
+            # One dimension: PostgreSQL reads a flat array's items faster.
+            "expected": [n for by_day in self.expected for n in by_day],
+            "days": len(self.expected[0]),
+            "origin": dt.datetime.combine(self.first, dt.time(), KST),
         }
-    return expected
+
+
+# Each series' per-day counts (an index range each) with the day's place in the calendar
+# (days since its first, counted between Korean midnights) and the bars it expects.
+_HELD_DAYS = """
+    SELECT day, bars, i, (%(expected)s::int[])[(p.k - 1) * %(days)s + i] AS expected
+    FROM (
+        SELECT day, bars, date_part('day', day - %(origin)s)::int + 1 AS i
+        FROM market_data_days
+        WHERE symbol = p.symbol AND interval_type = p.interval_type
+    ) AS held
+"""
+_SERIES = """
+    unnest(%(symbols)s::text[], %(intervals)s::text[], %(k)s::int[])
+        WITH ORDINALITY AS p(symbol, interval_type, k, n)
+"""
+
+
+def _missing(rows) -> None:
+    """Each judged row's number of missing bars: what its sessions expect from its first
+    day to its last, less what its days hold up to what each expects. One aggregate over
+    each series' per-day counts."""
+    series = [r for r in rows if judged(r.interval)]
+    if not series:
+        return
+    calendar = _Calendar.of(series)
+    with reads.connection().cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.n, coalesce(sum(least(d.bars, d.expected)), 0) FROM {_SERIES} "
+            f"CROSS JOIN LATERAL ({_HELD_DAYS}) AS d GROUP BY p.n",
+            calendar.params(series),
+        )
+        held = dict(cursor.fetchall())
+    for n, row in enumerate(series, start=1):
+        by_day = calendar.of_row(row)
+        wanted = sum(by_day[calendar.day(row.first) : calendar.day(row.last) + 1])
+        row.missing = wanted - held.get(n, 0)
 
 
 def _short_days(rows) -> None:
-    """Each judged row's missing count and the days that hold fewer bars than expected."""
-    expected = _expected(rows)
-    series = [r for r in rows if r.interval in expected]
+    """Each judged row's missing count and the days that hold fewer bars than expected,
+    sessions without any bar included: only the short days, and the held days that follow
+    a skipped session, come back from the database."""
+    series = [r for r in rows if judged(r.interval)]
     if not series:
         return
-    days = [(i, d, n) for i, by_day in expected.items() for d, n in by_day.items()]
+    calendar = _Calendar.of(series)
+    sessions_up_to = list(itertools.accumulate(1 if n else 0 for n in calendar.expected[0]))
     with reads.connection().cursor() as cursor:
-        # The series' counts are read once (an index range each) and matched to the
-        # sessions by hashing, not probed day by day.
         cursor.execute(
-            """
-            WITH p AS MATERIALIZED (
-                SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
-                    WITH ORDINALITY AS p(symbol, interval_type, first_day, last_day, n)
-            ),
-            held AS MATERIALIZED (
-                SELECT p.n, d.day, d.bars FROM p
-                JOIN market_data_days d ON d.symbol = p.symbol AND d.interval_type = p.interval_type
-            ),
-            wanted AS MATERIALIZED (
-                SELECT p.n, e.day, e.expected FROM p
-                JOIN unnest(%s::text[], %s::timestamptz[], %s::int[])
-                    AS e(interval_type, day, expected)
-                  ON e.interval_type = p.interval_type AND e.day BETWEEN p.first_day AND p.last_day
-            )
-            SELECT w.n, w.day, coalesce(h.bars, 0), w.expected
-            FROM wanted w LEFT JOIN held h ON h.n = w.n AND h.day = w.day
-            WHERE coalesce(h.bars, 0) < w.expected
-            ORDER BY w.n, w.day
+            f"""
+            SELECT p.n, d.i, d.previous, d.bars, d.expected
+            FROM {_SERIES}
+            CROSS JOIN LATERAL (
+                SELECT i, bars, expected, lag(i) OVER (ORDER BY day) AS previous
+                FROM ({_HELD_DAYS}) AS held
+            ) AS d
+            WHERE d.bars < d.expected
+               OR (%(sessions)s::int[])[d.i - 1] > (%(sessions)s::int[])[d.previous]
+            ORDER BY p.n, d.i
             """,
-            [
-                [r.symbol for r in series],
-                [r.interval for r in series],
-                [_day(r.first) for r in series],
-                [_day(r.last) for r in series],
-                [i for i, _, _ in days],
-                [d for _, d, _ in days],
-                [n for _, _, n in days],
-            ],
+            calendar.params(series) | {"sessions": sessions_up_to},
         )
         found = cursor.fetchall()
-    for row in series:
-        row.missing = 0
-    for n, day, held, wanted in found:
+    for n, i, previous, held, wanted in found:
         row = series[n - 1]
-        row.short_days.append((day.astimezone(KST).date(), held, wanted))
-        row.missing += wanted - held
+        by_day = calendar.of_row(row)
+        if previous is not None:  # the sessions skipped since the previous day held
+            for day in range(previous, i - 1):
+                if by_day[day]:
+                    row.short_days.append((calendar.first + dt.timedelta(days=day), 0, by_day[day]))
+        if held < wanted:
+            row.short_days.append((calendar.first + dt.timedelta(days=i - 1), held, wanted))
     for row in series:
+        row.missing = sum(wanted - held for _, held, wanted in row.short_days)
         row.gaps = [
             str(day) if not held else f"{day} ({held} of {wanted})"
             for day, held, wanted in row.short_days

@@ -5,6 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from marketdata.coverage import coverage as coverage_rows
+from marketdata.coverage import gap_report
 from marketdata.models import MarketData, StockMetadata
 from tests import factories
 
@@ -99,3 +101,27 @@ def test_the_csv_quotes_names_a_spreadsheet_would_run_as_formulas():
     out = StringIO()
     call_command("marketdata_coverage", "--format", "csv", stdout=out)
     assert out.getvalue().splitlines()[1].startswith("005930,'=cmd|' /C calc'!A0,1d,1,")
+
+
+def test_the_list_counts_what_the_gap_report_names():
+    # 2024-11-14 was the CSAT day: KRX traded an hour later, 10:00-16:30.
+    minutes = []
+    for day, held in (
+        (dt.date(2024, 11, 13), range(380)),  # complete
+        (dt.date(2024, 11, 14), range(60, 440)),  # complete, an hour late
+        # 11-15 missing entirely; 11-16 a Saturday holding one bar
+        (dt.date(2024, 11, 16), [0]),
+        (dt.date(2024, 11, 18), [*range(379), 400]),  # 15:19 missing, a bar at 15:40
+        (dt.date(2024, 11, 19), range(100)),  # short by 280
+    ):
+        start = dt.datetime.combine(day, dt.time(9), KST)
+        minutes += [start + dt.timedelta(minutes=m) for m in held]
+    MarketData.objects.bulk_create(factories.bar(time=t, interval_type="1m") for t in minutes)
+    daily("005930", 5, 6, 8)  # 2024-02-07 missing
+
+    listed = {(r.interval, r.missing) for r in coverage_rows(missing=True)}
+    reported = gap_report()
+
+    assert listed == {(r.interval, r.missing) for r in reported} == {("1m", 660), ("1d", 1)}
+    minute_gaps = next(r for r in reported if r.interval == "1m").gaps
+    assert minute_gaps == ["2024-11-15 09:00-15:19", "2024-11-19 10:40-15:19"]
