@@ -312,6 +312,14 @@ class Trade(models.Model):
                 condition=Q(charges_differ=True),
                 name="trades_charges_differ_idx",
             ),
+            # The "no schedule to compare with" filter: fills whose charges are unknown.
+            models.Index(
+                F("executed_at").desc(),
+                condition=Q(expected_commission__isnull=True) | Q(expected_tax__isnull=True),
+                name="trades_unassessed_idx",
+            ),
+            # Search by broker order id, and the fills of one order.
+            models.Index("broker_order_id", name="trades_broker_order_idx"),
             # The price-check filter: fills off the tick grid or outside the daily limit.
             models.Index(
                 F("executed_at").desc(),
