@@ -7,6 +7,8 @@ import json
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -246,3 +248,19 @@ def test_the_chart_marks_the_fills_of_the_account_chosen_among_those_visible(
     assert [value for value, _ in select["choices"]] == ["", str(main.pk)]
     # Asking for the hidden account's fills gives none.
     assert accounts(client.get(data, query | {"account": hidden.pk})) == []
+
+
+def test_the_trade_list_of_a_limited_viewer_names_its_accounts_not_a_subquery(client, desk):
+    # A subquery hides from the planner how few rows a small account holds: it would walk
+    # every trade newest first looking for them.
+    user, rows = desk
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:trading_trade_changelist"))
+    assert [t.pk for t in page.context["cl"].result_list] == [rows["MAIN"]["trade"].pk]
+    listed = [q["sql"] for q in queries if q["sql"].startswith('SELECT "trades"."id"')]
+    assert listed
+    main = rows["MAIN"]["account"].pk
+    for sql in listed:
+        assert f'"trades"."account_id" IN ({main})' in sql
+        assert "accounts_visible_to" not in sql

@@ -24,7 +24,12 @@ def visible_accounts(user):
 
 
 def restrict(queryset, user, *, field: str = "account"):
-    """`queryset` limited to rows of the accounts `user` may see (through `field`)."""
+    """`queryset` limited to rows of the accounts `user` may see (through `field`).
+
+    The accounts are read first and given as a list, not a subquery: the planner then
+    knows how many rows they hold and reads a small account's rows through its index
+    instead of walking the whole table newest first."""
     if sees_all(user):
         return queryset
-    return queryset.filter(**{f"{field}__in": visible_accounts(user).values("pk")})
+    accounts = list(visible_accounts(user).values_list("pk", flat=True))
+    return queryset.filter(**{f"{field}__in": accounts})
