@@ -147,6 +147,7 @@ def main():
     parser.add_argument("--trades", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", help="reuse this folder for the server (seed once)")
+    parser.add_argument("--only", choices=["systemlog", "trade"], help="measure these pages only")
     args = parser.parse_args()
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="qb-bench-admin-"))
@@ -273,6 +274,8 @@ def main():
         )
         print(header)
         for model, pages in PAGES.items():
+            if args.only and model != args.only:
+                continue
             for name, query, plain_query in pages:
                 ours_med, ours_p95, ours_cpu = measure(
                     f"/admin/trading/{model}/{query.format(**values)}",

@@ -204,3 +204,15 @@ def test_each_rows_checkbox_is_djangos_own_and_selects_for_the_actions(admin_cli
     )
     assert not Trade.objects.filter(pk=trade.pk).exists()
     assert Trade.objects.count() == 2
+
+
+def test_the_trade_list_pages_fifty_fills_newest_first(admin_client):
+    trades(55)
+    url = reverse("admin:trading_trade_changelist")
+
+    first = admin_client.get(url).context["cl"].result_list
+    second = admin_client.get(url, {"p": 2}).context["cl"].result_list
+
+    minutes = [t.executed_at.astimezone(KST).minute for t in [*first, *second]]
+    assert (len(first), len(second)) == (50, 5)
+    assert minutes == list(range(54, -1, -1))
