@@ -103,6 +103,10 @@ print(json.dumps({
 """
 
 
+def size(bars: int) -> str:
+    return f"{bars / 1e6:.1f}M" if bars >= 1_000_000 else f"{bars / 1e3:.0f}k"
+
+
 def free_port() -> int:
     """A loopback port nobody holds now, so that several benchmarks can run side by side."""
     with socket.socket() as s:
@@ -301,9 +305,7 @@ def main():
         where = "the TimescaleDB test engine" if engine else "PostgreSQL without TimescaleDB"
         print(f"\n{args.symbols} symbols of 1-minute bars, {where}; ms")
         sizes = list(results)
-        header = "".join(
-            f"{f'ours {n / 1e6:.1f}M':>12}{f'before {n / 1e6:.1f}M':>14}" for n in sizes
-        )
+        header = "".join(f"{f'ours {size(n)}':>12}{f'before {size(n)}':>14}" for n in sizes)
         print(f"{'step':<18}{header}{'ours large/small':>18}")
         for step in STEPS:
             cells = "".join(
