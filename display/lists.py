@@ -85,8 +85,10 @@ def clipped(text: str, *, whole: str | None = None):
 
 
 def link_line(pairs) -> str:
-    """Links to related pages, [(url, text), ...], as one line: "Chart · Trades · Stock"."""
-    return format_html_join(" · ", '<a href="{}">{}</a>', ((u, t) for u, t in pairs if u))
+    """Links to related pages, [(url, text), ...], as one line: "Chart · Trades · Stock";
+    "-" where there is none."""
+    links = format_html_join(" · ", '<a href="{}">{}</a>', ((u, t) for u, t in pairs if u))
+    return links or numbers.MISSING
 
 
 @dataclass(frozen=True)

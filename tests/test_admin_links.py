@@ -155,3 +155,10 @@ def test_links_follow_the_script_prefix_the_site_is_served_under():
     finally:
         set_script_prefix(before)
     assert links.bars("005930") == "/admin/marketdata/bars/?symbol=005930&interval=1d"
+
+
+def test_a_log_naming_nothing_says_so(admin_client):
+    log = factories.log(extra={"code": "APBK0919"})
+    log.save()
+    page = admin_client.get(reverse("admin:trading_systemlog_change", args=[log.pk])).text
+    assert '<div class="readonly">-</div>' in page

@@ -120,7 +120,7 @@ def test_more_rows_than_the_bound_ask_for_a_narrower_filter(admin_client, monkey
             "position",
             [
                 "held",
-                "average_price",
+                "average",
                 "last_price",
                 "market_value",
                 "weight",
@@ -216,3 +216,22 @@ def test_the_trade_list_pages_fifty_fills_newest_first(admin_client):
     minutes = [t.executed_at.astimezone(KST).minute for t in [*first, *second]]
     assert (len(first), len(second)) == (50, 5)
     assert minutes == list(range(54, -1, -1))
+
+
+def test_a_closed_position_has_no_average_price(admin_client):
+    factories.position(symbol="000660", quantity=0, average_price=Decimal("0")).save()
+    factories.position(quantity=10, average_price=Decimal("71234.5")).save()
+    page = admin_client.get(reverse("admin:trading_position_changelist")).text
+    assert '<td class="field-average">-</td>' in page
+    assert '<td class="field-average">71,234.50</td>' in page
+
+
+def test_outcomes_are_coloured_on_every_page_from_one_stylesheet(admin_client):
+    from django.contrib.staticfiles import finders
+
+    factories.run(status="differences", difference_count=1).save()
+    page = admin_client.get(reverse("admin:trading_reconciliationrun_changelist")).text
+    assert '<span class="health-warning">' in page
+    assert "display/desk.css" in page
+    with open(finders.find("display/desk.css")) as sheet:
+        assert ".health-warning { color:" in sheet.read()

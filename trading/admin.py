@@ -408,7 +408,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         "name",
         account_code,
         "held",
-        column("average_price", _("average price (KRW)"), numbers.price),
+        "average",
         column("last_price", _("last price (KRW)"), numbers.price),
         column("market_value", _("market value (KRW)"), numbers.won),
         "weight",
@@ -458,6 +458,11 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
                 ),
             )
         )
+
+    @figure(_("average price (KRW)"), numbers.price, ordering="average_price")
+    def average(self, position):
+        """None ("-") for a closed position: it holds nothing to have a price for."""
+        return position.average_price if position.quantity else None
 
     @admin.display(description=pgettext_lazy("stock", "name"))
     def name(self, position):
