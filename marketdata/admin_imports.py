@@ -29,12 +29,11 @@ from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core import signing
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -43,7 +42,7 @@ from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsE
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
-from marketdata.resources import PREVIEW_ROWS
+from marketdata.resources import PREVIEW_ROWS, column_label
 
 UPLOAD_LIFETIME = 3600  # seconds a preview can be confirmed
 PREVIEW_ERRORS = 1000  # rows with errors listed on the preview
@@ -206,14 +205,9 @@ class ExportForm(SelectableFieldsExportForm):
 
     def _get_field_label(self, resource, field_name: str) -> str:
         field = resource.fields.get(field_name)
-        model = resource._meta.model
-        try:
-            name = model._meta.get_field(field.attribute).verbose_name if field else None
-        except FieldDoesNotExist:
-            name = None
-        if not name:
+        if field is None:
             return super()._get_field_label(resource, field_name)
-        return f"{capfirst(name)} ({field.column_name})"
+        return column_label(resource, field)
 
 
 def _signer(user) -> signing.TimestampSigner:

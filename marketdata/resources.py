@@ -1,12 +1,13 @@
 """Import and export in the admin (django-import-export): the base every resource of the
 back office uses, and stock metadata's own."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.text import capfirst
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
@@ -81,6 +82,17 @@ class BulkInstanceLoader(ModelInstanceLoader):
     def get_instance(self, row):
         key = self.key(row)
         return None if key is None else self.instances.get(key)
+
+
+def column_label(resource, field) -> str:
+    """A column as the model names it, in the page's language, with the file's name for it
+    beside: "Executed at (executed_at)"; the file's name alone for a column the model does
+    not have. `resource` is a resource class or instance."""
+    try:
+        name = resource._meta.model._meta.get_field(field.attribute).verbose_name
+    except (FieldDoesNotExist, TypeError):
+        return field.column_name
+    return f"{capfirst(name)} ({field.column_name})"
 
 
 class SheetResource(resources.ModelResource):
@@ -166,6 +178,13 @@ class SheetResource(resources.ModelResource):
         if self._import_fields is None:
             self._import_fields = super().get_import_fields()
         return self._import_fields
+
+    def import_data(self, *args, **kwargs):
+        result = super().import_data(*args, **kwargs)
+        # The preview's columns named as the export page names them (diff_headers stay the
+        # file's names: the rows' values are looked up by them).
+        result.diff_labels = [column_label(self, field) for field in self.get_import_fields()]
+        return result
 
     def export_field(self, field, instance, **kwargs):
         return formula_safe(super().export_field(field, instance, **kwargs))

@@ -301,3 +301,24 @@ def test_the_preview_names_a_rows_account_by_its_code(admin_client):
     [row] = response.context["result"].valid_rows()
     account_column = response.context["result"].diff_headers.index("account")
     assert row.diff[account_column].endswith(f">{account.code}</ins>")
+
+
+def test_the_preview_names_its_columns_like_the_export_page_in_the_readers_language(
+    admin_client,
+):
+    response = admin_client.post(
+        IMPORT,
+        {"import_file": SimpleUploadedFile("t.csv", fills(1).encode()), "format": "0"},
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert "<th>체결 시각 (executed_at)</th><th>종목코드 (symbol)</th>" in response.text
+    bad = admin_client.post(
+        IMPORT,
+        {
+            "import_file": SimpleUploadedFile("t.csv", fills(1).replace(",10,", ",0,").encode()),
+            "format": "0",
+        },
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    # The bad row's values stay under their columns.
+    assert "<td>2024-03-04 10:00:00</td><td>000001</td><td>BUY</td><td>0</td>" in bad.text

@@ -231,6 +231,13 @@ def test_the_daily_chart_reads_in_session_dates(server, browser, market):
         "        getComputedStyle(document.querySelector('#qb-chart .trace.boxes path')).stroke];"
     )
     assert colours == ["rgb(209, 26, 42)", "rgb(26, 95, 209)", "rgb(209, 26, 42)"]
+    # Volumes read in full with separators (12,000,000), not 12M.
+    volumes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#qb-chart .y2tick text'))"
+        ".map((t) => t.textContent);"
+    )
+    assert volumes and all(v.replace(",", "").isdigit() for v in volumes), volumes
+    assert any("," in v for v in volumes), volumes
 
 
 def test_the_minute_chart_reads_in_korea_time(server, browser, market):
