@@ -20,3 +20,14 @@ def plain_http_test_client(settings):
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The database is emptied after each test; the cache (the front page's health report,
+    # kept a minute per language) must be too, or a test sees the rows of the one before.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
