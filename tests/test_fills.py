@@ -226,3 +226,26 @@ def test_assess_fills_checks_unchecked_fills_then_all_again(stocks):
     assert not Trade.objects.get().charges_differ
     call_command("assess_fills", "--all", stdout=out)
     assert Trade.objects.get().charges_differ
+
+
+def test_the_trade_page_ticks_charges_that_agree_and_crosses_those_that_differ(
+    stocks, admin_client
+):
+    factories.schedule(rate="0.00015").save()
+    at = dt.datetime(2026, 3, 3, 10, tzinfo=KST)
+    agree = factories.trade(side="SELL", commission=105, tax=1400, quantity=10, price=70000)
+    differ = factories.trade(side="SELL", commission=150, tax=1400, quantity=10, price=70000)
+    # Bought on Nextrade, for which the account has no schedule: nothing is expected.
+    unknown = factories.trade(venue="NXT", quantity=10, price=70000)
+    for trade in (agree, differ, unknown):
+        trade.executed_at = at
+        trade.save()
+    call_command("assess_fills", stdout=StringIO())
+
+    def shown(trade):
+        page = admin_client.get(f"/admin/trading/trade/{trade.pk}/change/")
+        assert page.status_code == 200, page
+        field = page.text.split("fieldBox field-charges_as_expected")[1].split("</div>")[0]
+        return field.split('alt="')[1].split('"')[0]
+
+    assert [shown(t) for t in (agree, differ, unknown)] == ["True", "False", "None"]

@@ -231,7 +231,7 @@ class TradeAdmin(
             {
                 "fields": (
                     ("expected_commission_won", "expected_tax_parts", "settles_on"),
-                    ("charges_differ", "on_tick", "within_limit"),
+                    ("charges_as_expected", "on_tick", "within_limit"),
                 )
             },
         ),
@@ -242,7 +242,7 @@ class TradeAdmin(
         "expected_commission_won",
         "expected_tax_parts",
         "settles_on",
-        "charges_differ",
+        "charges_as_expected",
         "on_tick",
         "within_limit",
     )
@@ -305,6 +305,18 @@ class TradeAdmin(
         return format_html_join(
             " ", '<span class="qb-differs" title="{}">&#9888; {}</span>', ((t, w) for w, t in found)
         )
+
+    @admin.display(description=_("charges as expected"), boolean=True)
+    def charges_as_expected(self, trade):
+        """Said the way of the two checks beside it, where a tick means all is well: the
+        field itself (`charges_differ`) would show a red cross for charges that agree.
+        Agreeing as far as expected, with a part not expected (no schedule, no stock
+        metadata): unknown."""
+        if trade.charges_differ:
+            return False
+        if trade.expected_commission is None or trade.expected_tax is None:
+            return None
+        return True
 
     @admin.display(description=_("expected commission"))
     def expected_commission_won(self, trade):
