@@ -465,6 +465,21 @@ class FileLoad:
 CANONICAL_ROLES = {"date", "symbol", "interval", *formats.VALUES}
 
 
+def _stage_for_a_fast_way(load: FileLoad, kind: str) -> None:
+    """COPY the file into a staging table of `kind` ("times", "typed"). A value COPY
+    cannot read, or a line the admission refuses: NotThisWay, the next way takes the file."""
+    stage = load.stage
+    load.execute(*stage.create(kind))
+    admit = stage.admit(dates_are_korean=ZoneInfo(load.opts.tz) == KST)
+    try:
+        with load.naive_times_in_tz():
+            reader = load.copy(stage.copy(load.encoding), admit)
+    except DataError as e:
+        raise NotThisWay from e
+    if reader.refused_at:
+        raise NotThisWay
+
+
 def direct_way(load: FileLoad) -> Result:
     """For our canonical layout, whose columns are market_data's: check the file in a
     staging table that types only its times (symbols, intervals, times that start their
@@ -476,15 +491,7 @@ def direct_way(load: FileLoad) -> Result:
         raise NotThisWay
     if opts.repair or opts.bar_time == "end":
         raise NotThisWay
-    load.execute(*stage.create("times"))
-    admit = stage.admit(dates_are_korean=ZoneInfo(opts.tz) == KST)
-    try:
-        with load.naive_times_in_tz():
-            reader = load.copy(stage.copy(load.encoding), admit)
-    except DataError as e:
-        raise NotThisWay from e
-    if reader.refused_at:
-        raise NotThisWay
+    _stage_for_a_fast_way(load, "times")
     summary = load.summarize(stage.time_bars())
     ranges = load.ranges(summary, None, 0)
     if summary.bad or not ranges or load.overlap(ranges):
@@ -512,15 +519,7 @@ def typed_way(load: FileLoad) -> Result:
     might read otherwise than the text way, a row that breaks a rule or a constraint, a
     repeated bar: the file goes the text way, which names them."""
     stage, opts = load.stage, load.opts
-    load.execute(*stage.create("typed"))
-    admit = stage.admit(dates_are_korean=ZoneInfo(opts.tz) == KST)
-    try:
-        with load.naive_times_in_tz():
-            reader = load.copy(stage.copy(load.encoding), admit)
-    except DataError as e:
-        raise NotThisWay from e
-    if reader.refused_at:
-        raise NotThisWay
+    _stage_for_a_fast_way(load, "typed")
     bars = stage.typed_bars()
     summary = load.summarize(bars)
     if summary.bad:
