@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from marketdata.models import MarketData, StockMetadata
 from qbsite import demo
-from trading import accounting
 from trading.models import (
     Account,
     CommissionSchedule,
@@ -20,6 +19,7 @@ from trading.models import (
     SystemLog,
     Trade,
 )
+from trading.positions import accounting
 
 pytestmark = pytest.mark.django_db
 

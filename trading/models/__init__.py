@@ -1,0 +1,44 @@
+"""The trading wing's tables. `from trading.models import Trade` survives any move inside.
+Docs: docs/accounts-and-fees.md, docs/reconciliation.md."""
+
+from trading.models.accounts import (
+    DEFAULT_ACCOUNT,
+    Account,
+    AccountQuerySet,
+    CommissionSchedule,
+    UnknownAccount,
+)
+from trading.models.choices import Level, Side, Venue
+from trading.models.logs import SystemLog
+from trading.models.performance import RiskMetric, StrategyPerformance
+from trading.models.reconciliation import (
+    DifferenceKind,
+    DifferenceStatus,
+    ReconciliationDifference,
+    ReconciliationRun,
+    ReconciliationStatus,
+)
+from trading.models.trades import ASSESSED_FIELDS, Position, Trade, TradeChange
+
+__all__ = [
+    "ASSESSED_FIELDS",
+    "DEFAULT_ACCOUNT",
+    "Account",
+    "AccountQuerySet",
+    "CommissionSchedule",
+    "DifferenceKind",
+    "DifferenceStatus",
+    "Level",
+    "Position",
+    "ReconciliationDifference",
+    "ReconciliationRun",
+    "ReconciliationStatus",
+    "RiskMetric",
+    "Side",
+    "StrategyPerformance",
+    "SystemLog",
+    "Trade",
+    "TradeChange",
+    "UnknownAccount",
+    "Venue",
+]
