@@ -1,6 +1,6 @@
 """Settings for the QB back office, all driven by environment variables.
 
-Every variable is listed with its default in `.env.example` and in the README.
+Every variable is listed with its default in `.env.example` and in docs/setup.md.
 A value that cannot be used raises ImproperlyConfigured naming the variable.
 """
 

@@ -1,4 +1,4 @@
-"""The securities transaction tax on sells, dated, per market (sources: README, "Taxes").
+"""The securities transaction tax on sells, dated, per market (sources: docs/accounts-and-fees.md).
 
 The rate is the one in force on the day the shares change hands, the settlement day: the
 Securities Transaction Tax Act taxes the transfer (양도), which for exchange trades happens at
