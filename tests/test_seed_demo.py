@@ -2,6 +2,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -190,8 +191,9 @@ def bars_by_key():
     return {(b.symbol, b.interval_type, b.time): b for b in MarketData.objects.all()}
 
 
-def test_every_fill_is_priced_within_its_minute_and_its_day_on_the_tick_grid_in_session():
-    seed_demo()
+def fills_in_their_bars() -> int:
+    """Check that every fill lies in its day's range, on the tick grid, in its venue's
+    session and in the bar of its minute where there is one; returns how many have one."""
     bars = bars_by_key()
     with_a_minute = 0
     for trade in Trade.objects.all():
@@ -204,7 +206,28 @@ def test_every_fill_is_priced_within_its_minute_and_its_day_on_the_tick_grid_in_
         if minute is not None:
             with_a_minute += 1
             assert minute.low <= trade.price <= minute.high, (trade, minute)
-    assert with_a_minute >= 5
+    return with_a_minute
+
+
+def test_every_fill_is_priced_within_its_minute_and_its_day_on_the_tick_grid_in_session():
+    seed_demo()
+    assert fills_in_their_bars() >= 5
+
+
+def test_with_nextrade_hours_the_minutes_cover_them_and_the_fills_in_them_lie_in_their_bars(
+    settings,
+):
+    settings.QB_SESSIONS = "krx+nxt"
+    seed_demo()
+    minutes = MarketData.objects.filter(interval_type="1m")
+    assert minutes.count() == 21 * 5 * (50 + 380 + 270)
+    late = [
+        t
+        for t in Trade.objects.filter(venue="NXT")
+        if t.executed_at.astimezone(demo.KST).time() >= dt.time(15, 30)
+    ]
+    assert late
+    assert fills_in_their_bars() >= 5
 
 
 def longest_flat_run(closes: list) -> int:
@@ -267,9 +290,12 @@ def test_every_log_falls_on_a_demo_session_between_its_first_and_last_hours():
 def test_the_bars_come_through_the_loader_and_its_history_can_undo_them():
     seed_demo()
     loads = list(Load.objects.order_by("pk"))
-    assert [(load.interval, load.inserted) for load in loads] == [
-        ("1d", 21 * 250),
-        ("1m", 21 * 5 * 380),
+    assert [
+        (Path(load.file).name, load.format, load.way, load.interval, load.inserted)
+        for load in loads
+    ] == [
+        ("demo-daily-bars.csv", "qb", "direct insert", "1d", 21 * 250),
+        ("demo-minute-bars.csv", "qb", "direct insert", "1m", 21 * 5 * 380),
     ]
     assert not MarketData.objects.filter(load__isnull=True).exists()
 
