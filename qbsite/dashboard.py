@@ -75,7 +75,7 @@ def figures(user) -> dict:
             )
             .order_by("-critical", "-errors", "component")
         )
-    report = cached_health()
+    report = cached_health(user)
 
     def total(key):
         return sum((a[key] for a in per_account), Decimal(0))
@@ -131,13 +131,14 @@ def latest_risk(user):
     return RiskMetric.objects.filter(account=None).order_by("-timestamp").first()
 
 
-def cached_health():
-    """The health report, at most a minute old: the front page must stay cheap. Kept per
-    language, since its messages are in the language of the page."""
-    key = f"qb:health:{get_language()}"
+def cached_health(user):
+    """The health report for `user`, at most a minute old: the front page must stay cheap.
+    Kept per language, since its messages are in the language of the page, and per account
+    scope, since it counts the positions and logs the person may see."""
+    key = f"qb:health:{get_language()}:{access.scope_key(user)}"
     report = cache.get(key)
     if report is None:
-        checks = health.run()
+        checks = health.run(user=user)
         status = health.overall(checks)
         report = {"status": status, "status_label": health.STATUS_LABELS[status], "checks": checks}
         cache.set(key, report, HEALTH_SECONDS)
