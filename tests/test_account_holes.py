@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketdata.models import StockMetadata
 from qbsite import health
 from tests import factories
-from trading.models import Level, Trade
+from trading.models import Level
 
 pytestmark = pytest.mark.django_db
 
