@@ -169,6 +169,9 @@ def desk():
             if hasattr(row, "history"):
                 row.save()  # a second version
             rows[code][model._meta.model_name] = row
+        for model in account_models():
+            if not model._meta.managed:  # a view: its rows come from the tables above
+                rows[code][model._meta.model_name] = in_account(model, account.pk).first()
     viewer = User.objects.create_user("desk-viewer", password="a-long-pass-phrase", is_staff=True)
     viewer.groups.add(Group.objects.get(name="account_viewer"))
     operator = User.objects.create_user("desk-operator", password="a-long-pass-phrase")
@@ -242,7 +245,10 @@ def row_urls(model, row, *, missing: bool):
     pk = row.pk
     version = row.history.earliest().history_id if hasattr(row, "history") else 1
     if missing:
-        pk = uuid.uuid4() if isinstance(pk, uuid.UUID) else pk + 100_000
+        if isinstance(pk, uuid.UUID):
+            pk = uuid.uuid4()
+        else:
+            pk = pk + 100_000 if isinstance(pk, int) else f"{pk}-missing"
         version += 100_000
     found = {}
     for route, pattern in admin_patterns():
@@ -305,14 +311,14 @@ def test_every_list_holds_only_the_person_s_account(client, desk, person):
         request.user = person
         if not model_admin.has_view_permission(request):
             url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-            assert client.get(url).status_code == 403, model
+            assert client.get(url, follow=True).status_code == 403, model
             continue
         shown = model_admin.get_queryset(request)
         every = model._default_manager.all()
         assert every.exclude(pk__in=shown.values("pk")).exists(), model  # the other's exist
         assert {access.account_of(row) for row in shown} == {main}, model
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        page = client.get(url)
+        page = client.get(url, follow=True)  # a list may first choose one account
         assert page.status_code == 200, url
         assert {access.account_of(r) for r in page.context["cl"].result_list} == {main}, url
 
@@ -337,6 +343,8 @@ def test_the_other_account_s_rows_answer_exactly_as_missing_ones(client, desk, p
     answers = {}
     for model, _ in registered():
         row = desk["rows"]["HIDDENACC"][model._meta.model_name]
+        if row is None:
+            continue  # a view with no row of this account
         hidden = row_urls(model, row, missing=False)
         missing = row_urls(model, row, missing=True)
         for name, url in hidden.items():
@@ -356,6 +364,8 @@ def test_the_person_s_own_rows_open(client, desk, person):
         if not model_admin.has_view_permission(request):
             continue
         row = desk["rows"]["MAIN"][model._meta.model_name]
+        if row is None:
+            continue
         for name, url in row_urls(model, row, missing=False).items():
             if name.endswith(("_change", "_history")) or "simple_history" in name:
                 opened[name] = client.get(url).status_code
@@ -389,6 +399,8 @@ def test_what_is_posted_to_the_other_account_s_rows_writes_nothing(client, desk,
     main = desk["rows"]["MAIN"]["account"]
     for model, model_admin in registered():
         row = desk["rows"]["HIDDENACC"][model._meta.model_name]
+        if row is None:
+            continue
         data = form_data(model_admin, row, main)
         for url in row_urls(model, row, missing=False).values():
             posted = client.post(url, data | {"post": "yes", "_change_history": "1"})
@@ -411,10 +423,13 @@ def test_exports_hold_only_the_person_s_account(client, desk, person):
             continue
         request = RequestFactory().get("/")
         request.user = person
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export")
+        if not model_admin.has_export_permission(request):
+            assert client.get(url).status_code == 403, url
+            continue
         [resource] = model_admin.get_export_resource_classes(request)
         prefix = resource.__name__.lower()
         columns = {f"{prefix}_{name}": "on" for name in resource().fields}
-        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export")
         response = client.post(url, {"format": "0", "resource": "0", **columns})
         assert response.status_code == 200, url
         exported[url] = body(response)
@@ -451,7 +466,7 @@ def test_autocomplete_offers_only_the_person_s_rows(client, desk, person):
 def test_the_filters_offer_only_choices_of_the_person_s_account(client, desk, person):
     for model, _model_admin in registered():
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        response = client.get(url)
+        response = client.get(url, follow=True)
         if response.status_code != 200:
             continue
         for spec in response.context["cl"].filter_specs:
