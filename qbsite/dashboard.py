@@ -22,9 +22,9 @@ def accounts(user, today) -> list[dict]:
     """Per account the person may see: open positions, book value and PnL (positions: a
     small table), today's trades and value (the time index), and fills whose charges differ
     from the schedules or whose price was flagged (partial indexes)."""
-    trades = access.restrict(Trade.objects, user)
+    trades = access.scope(Trade.objects, user)
     grouped = [
-        access.restrict(Position.objects, user)
+        access.scope(Position.objects, user)
         .values("account")
         .annotate(
             open=Count("id", filter=Q(quantity__gt=0)),
@@ -49,7 +49,7 @@ def accounts(user, today) -> list[dict]:
             rows[row.pop("account")].update({k: v or 0 for k, v in row.items()})
     # The newest reconciliation of each account: one index probe per account.
     newest = (
-        access.restrict(ReconciliationRun.objects, user)
+        access.scope(ReconciliationRun.objects, user)
         .order_by("account_id", "-run_at")
         .distinct("account_id")
     )
