@@ -39,7 +39,7 @@ $(SECRET_FILE):
 db: system-packages
 	@if [ -z "$$DATABASE_URL" ]; then bin/localdb start; fi
 
-# Migrated, with the local superuser (its password printed once, kept in .local/) and the
+# Migrated, with the local superuser (its password kept in .local/admin-password) and the
 # demo data loaded once.
 local-setup: $(VENV)/.installed $(SECRET_FILE) db
 	$(MANAGE) migrate --no-input

@@ -9,10 +9,18 @@ hangs as a whole.
 
 Environment: HOST and PORT (where to listen; 127.0.0.1:8000), WEB_CONCURRENCY (workers,
 2), GUNICORN_THREADS (threads a worker, 4), GUNICORN_TIMEOUT (seconds, 30), LOG_FORMAT
-(json: access log lines as JSON objects, as the application's own logs).
+(json: access log lines as JSON objects, as the application's own logs),
+SECURE_PROXY_SSL_HEADER and FORWARDED_ALLOW_IPS (below).
 """
 
 import os
+from pathlib import Path
+
+import environ
+
+# The deployment's settings, read as qbsite/settings.py reads them (environment, then .env).
+env = environ.Env()
+environ.Env.read_env(Path(__file__).resolve().parent / ".env")
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -31,3 +39,12 @@ if os.environ.get("LOG_FORMAT") == "json":
         '{"time": "%(t)s", "remote": "%(h)s", "request": "%(r)s", "status": %(s)s, '
         '"bytes": "%(B)s", "ms": %(M)s}'
     )
+# Whom gunicorn believes when a request says it came over HTTPS (X-Forwarded-Proto and the
+# like, which make the request "secure"): the proxy that the same setting as Django's
+# SECURE_PROXY_SSL_HEADER says is there, at FORWARDED_ALLOW_IPS (a proxy on this host by
+# default); without a proxy, no one (gunicorn's own default believes any client on
+# 127.0.0.1).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
+else:
+    forwarded_allow_ips = ""

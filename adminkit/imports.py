@@ -11,12 +11,18 @@ every model that imports files (stock metadata here, trades in `trading`).
   Anything else (another name, another user, an old preview, a bad format or resource
   number) is refused with 400. Uploads never confirmed are removed after
   UPLOAD_LIFETIME.
+- The folder must be this process's own and closed to everyone else (no group or other
+  permission bits; a link to it, too, must be this process's): another local user who
+  made it first, or could write in it, could swap an upload for a link to any file the
+  server may read between the preview and the confirmation. Uploads are opened without
+  following links. Otherwise imports are refused with a message saying why.
 """
 
 import io
 import os
 import re
 import secrets
+import stat
 import tempfile
 import time
 import zipfile
@@ -53,10 +59,45 @@ class ImportLimitError(ValueError):
     """A file the import refuses to read; the message says which limit and by how much."""
 
 
+class ImportFolderError(OSError):
+    """The folder that keeps uploads between preview and confirmation is not private."""
+
+
 def upload_dir() -> Path:
+    """The private folder of the uploads (made if need be), or ImportFolderError."""
     folder = Path(settings.QB_IMPORT_DIR or Path(tempfile.gettempdir()) / "qb-imports")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_private(folder)
     return folder
+
+
+def check_private(folder: Path) -> None:
+    """ImportFolderError unless `folder` (and the link it may be) is this process's own
+    and no one else may enter, read or write it."""
+    me = os.geteuid()
+    link = os.lstat(folder)
+    if stat.S_ISLNK(link.st_mode) and link.st_uid != me:
+        raise ImportFolderError(
+            _("The import folder %(folder)s is a link another user made; imports are off.")
+            % {"folder": folder}
+        )
+    found = os.stat(folder)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != me:
+        raise ImportFolderError(
+            _(
+                "The import folder %(folder)s belongs to another user; imports are off until "
+                "QB_IMPORT_DIR names a folder of this server's own."
+            )
+            % {"folder": folder}
+        )
+    if found.st_mode & 0o077:
+        raise ImportFolderError(
+            _(
+                "The import folder %(folder)s is open to other users (mode %(mode)s); imports "
+                "are off until it is closed to them (chmod 700)."
+            )
+            % {"folder": folder, "mode": oct(stat.S_IMODE(found.st_mode))}
+        )
 
 
 def remove_stale_uploads(now: float | None = None) -> int:
@@ -89,7 +130,9 @@ class PrivateUploadStorage(BaseStorage):
             out.write(data)
 
     def read(self):
-        with open(self._path(), self.read_mode, encoding=self.encoding) as file:
+        # Not through a link: an upload is a file this process wrote, nothing else.
+        descriptor = os.open(self._path(), os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, self.read_mode, encoding=self.encoding) as file:
             return file.read()
 
     def remove(self):
@@ -233,7 +276,8 @@ class SignedConfirmImportForm(ConfirmImportForm):
             ) from e
         except signing.BadSignature as e:
             raise forms.ValidationError(_("This is not a preview of yours.")) from e
-        if not NAME.fullmatch(name) or not (upload_dir() / name).is_file():
+        path = upload_dir() / name
+        if not NAME.fullmatch(name) or path.is_symlink() or not path.is_file():
             raise forms.ValidationError(_("This preview was imported or has expired."))
         return name
 
@@ -304,8 +348,20 @@ class SheetAdminMixin:
             )
             return redirect(f"{changelist}?{ERROR_FLAG}=1")
 
+    def _folder_refused(self, request, error):
+        messages.error(request, str(error))
+        return redirect(
+            reverse(
+                "admin:{}_{}_changelist".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            )
+        )
+
     def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
+        try:
+            response = super().import_action(request, **kwargs)
+        except ImportFolderError as e:
+            return self._folder_refused(request, e)
         result = getattr(response, "context_data", {}).get("result")
         if result is not None and not result.has_errors():
             # A file with bad rows is a warning: nothing of it can be imported as it is.
@@ -336,6 +392,10 @@ class SheetAdminMixin:
     def process_import(self, request, **kwargs):
         if not self.has_import_permission(request):
             raise PermissionDenied
+        try:
+            upload_dir()
+        except ImportFolderError as e:
+            return self._folder_refused(request, e)
         form = self.create_confirm_form(request)
         if not form.is_valid():
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())

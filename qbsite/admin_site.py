@@ -165,7 +165,7 @@ class QBAdminSite(admin.AdminSite):
         return super().index(request, extra_context)
 
     def health_view(self, request):
-        checks = health.run()
+        checks = health.run(user=request.user)
         return TemplateResponse(
             request,
             "admin/health.html",

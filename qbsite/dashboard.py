@@ -22,9 +22,9 @@ def accounts(user, today) -> list[dict]:
     """Per account the person may see: open positions, book value and PnL (positions: a
     small table), today's trades and value (the time index), and fills whose charges differ
     from the schedules or whose price was flagged (partial indexes)."""
-    trades = access.restrict(Trade.objects, user)
+    trades = access.scope(Trade.objects, user)
     grouped = [
-        access.restrict(Position.objects, user)
+        access.scope(Position.objects, user)
         .values("account")
         .annotate(
             open=Count("id", filter=Q(quantity__gt=0)),
@@ -49,7 +49,7 @@ def accounts(user, today) -> list[dict]:
             rows[row.pop("account")].update({k: v or 0 for k, v in row.items()})
     # The newest reconciliation of each account: one index probe per account.
     newest = (
-        access.restrict(ReconciliationRun.objects, user)
+        access.scope(ReconciliationRun.objects, user)
         .order_by("account_id", "-run_at")
         .distinct("account_id")
     )
@@ -75,7 +75,7 @@ def figures(user) -> dict:
             )
             .order_by("-critical", "-errors", "component")
         )
-    report = cached_health()
+    report = cached_health(user)
 
     def total(key):
         return sum((a[key] for a in per_account), Decimal(0))
@@ -131,13 +131,14 @@ def latest_risk(user):
     return RiskMetric.objects.filter(account=None).order_by("-timestamp").first()
 
 
-def cached_health():
-    """The health report, at most a minute old: the front page must stay cheap. Kept per
-    language, since its messages are in the language of the page."""
-    key = f"qb:health:{get_language()}"
+def cached_health(user):
+    """The health report for `user`, at most a minute old: the front page must stay cheap.
+    Kept per language, since its messages are in the language of the page, and per account
+    scope, since it counts the positions and logs the person may see."""
+    key = f"qb:health:{get_language()}:{access.scope_key(user)}"
     report = cache.get(key)
     if report is None:
-        checks = health.run()
+        checks = health.run(user=user)
         status = health.overall(checks)
         report = {"status": status, "status_label": health.STATUS_LABELS[status], "checks": checks}
         cache.set(key, report, HEALTH_SECONDS)

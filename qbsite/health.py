@@ -29,7 +29,7 @@ from qbsite.health_checks import (
     _Context,
 )
 from qbsite.timescale_checks import check_compression, check_jobs, check_timescaledb
-from trading import positions
+from trading import access, positions
 from trading.models import Level, Position, SystemLog
 
 __all__ = [
@@ -159,7 +159,14 @@ def check_replica(ctx):
     )
 
 
+def _for_everyone(ctx) -> bool:
+    """Whether the report is for someone who sees every account (or for the command)."""
+    return ctx.user is None or access.sees_all(ctx.user)
+
+
 def check_tables(ctx):
+    if not _for_everyone(ctx):
+        return Check("tables", OK, "", NOT_APPLICABLE)  # the sizes of every account's rows
     rows, total = {}, 0
     is_hypertable = ctx.hypertable.is_hypertable
     with connection.cursor() as cursor:
@@ -188,6 +195,8 @@ def check_tables(ctx):
 
 
 def check_logs(ctx):
+    if ctx.user is not None and not ctx.user.has_perm("trading.view_systemlog"):
+        return Check("logs", OK, "", NOT_APPLICABLE)  # not for those who may not read logs
     since = ctx.now - dt.timedelta(hours=24)
     counts = {}
     for component, level in (
@@ -211,10 +220,13 @@ def check_logs(ctx):
 
 
 def check_positions(ctx):
-    # Symbols only, like the unpriced ones: the health page is for every member of staff,
-    # some of whom may not see every account.
-    stale = sorted({p.symbol for p in positions.stale()})
-    open_symbols = list(Position.objects.filter(quantity__gt=0).values_list("symbol", flat=True))
+    # Symbols only, like the unpriced ones, of the accounts the person may see.
+    accounts = None if _for_everyone(ctx) else access.visible_accounts(ctx.user)
+    stale = sorted({p.symbol for p in positions.stale(accounts=accounts)})
+    held = Position.objects.filter(quantity__gt=0)
+    if ctx.user is not None:
+        held = access.scope(held, ctx.user)
+    open_symbols = list(held.values_list("symbol", flat=True))
     quotes = latest_closes(open_symbols, ctx.now) if open_symbols else {}
     since = ctx.last_session.open
     unpriced = sorted(s for s in open_symbols if s not in quotes or quotes[s].time < since)
@@ -273,12 +285,13 @@ CHECKS = {
 }
 
 
-def run(names=None) -> list[Check]:
-    """Run the named checks (all by default, leaving out those that do not apply here). A
-    dead database is one error, not a trace."""
+def run(names=None, *, user=None) -> list[Check]:
+    """Run the named checks (all by default, leaving out those that do not apply here), for
+    `user` (its accounts only; None: everything). A dead database is one error, not a
+    trace."""
     asked = list(names) if names else None
     names = asked or list(CHECKS)
-    ctx = _Context()
+    ctx = _Context(user)
     results = []
     try:
         results.append(check_database(ctx))

@@ -69,7 +69,11 @@ class Check:
 
 
 class _Context:
-    """What several checks need, read once."""
+    """What several checks need, read once; `user`: the person the report is for (None:
+    the command and the probes, which see everything)."""
+
+    def __init__(self, user=None):
+        self.user = user
 
     @cached_property
     def hypertable(self):

@@ -209,7 +209,7 @@ def chart_data(site, request):
     result["candles"]["t"] = [label(t, whole_days=whole_days) for t in times]
     for key, column in zip("ohlcv", list(zip(*rows, strict=True))[1:], strict=False):
         result["candles"][key] = [float(v) for v in column]
-    trades = access.restrict(Trade.objects, request.user).filter(
+    trades = access.scope(Trade.objects, request.user).filter(
         symbol=data["symbol"], executed_at__gte=first, executed_at__lt=after
     )
     account = request.GET.get("account", "")
@@ -240,7 +240,7 @@ def chart_data(site, request):
 
 def largest_position(user) -> str | None:
     """The symbol of the largest open position `user` may see: what the chart opens on."""
-    held = access.restrict(Position.objects.filter(quantity__gt=0), user)
+    held = access.scope(Position.objects.filter(quantity__gt=0), user)
     return (
         held.order_by(F("market_value").desc(nulls_last=True))
         .values_list("symbol", flat=True)

@@ -14,17 +14,17 @@ def run(path):
     return out.getvalue()
 
 
-def test_it_creates_a_superuser_with_a_generated_password_printed_once_and_kept(tmp_path):
+def test_it_creates_a_superuser_whose_generated_password_is_kept_and_never_printed(tmp_path):
     path = tmp_path / "admin-password"
 
     first = run(path)
 
     password = path.read_text().strip()
     assert len(password) >= 16
-    assert first == (
-        f"Created superuser 'admin' with password {password} (kept in {path}; this is the "
-        "only time it is printed).\n"
+    assert (
+        first == f"Created superuser 'admin'; its password is in {path} (readable by you only).\n"
     )
+    assert password not in first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     user = User.objects.get(username="admin")
     assert user.is_superuser and user.is_staff and user.check_password(password)
@@ -48,3 +48,12 @@ def test_an_existing_user_without_the_file_is_told_how_to_reset(tmp_path):
     assert run(tmp_path / "missing") == (
         "Staff login: admin (reset its password with `manage.py changepassword admin`).\n"
     )
+
+
+def test_a_password_file_left_readable_by_others_is_made_private_again(tmp_path):
+    path = tmp_path / "admin-password"
+    path.write_text("old\n")
+    path.chmod(0o644)
+    run(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert User.objects.get(username="admin").check_password(path.read_text().strip())

@@ -44,13 +44,19 @@ class EstimatedCountPaginator(Paginator):
 
 def distinct_filter(field, title):
     """A list filter on `field` whose values are read with a loose index scan over an index
-    whose first column is `field`."""
+    whose first column is `field`; for a person the admin shows only some rows of
+    (`limits_rows(request)`, an account scope), the values of those rows."""
 
     class DistinctValuesFilter(admin.SimpleListFilter):
         parameter_name = field
 
         def lookups(self, request, model_admin):
             model = model_admin.model
+            if getattr(model_admin, "limits_rows", lambda request: False)(request):
+                # Only the values of the rows the person may see (an account scope).
+                rows = model_admin.get_queryset(request).order_by(field)
+                values = rows.values_list(field, flat=True).distinct()
+                return [(value, value) for value in values]
             values = loose_scan.distinct(
                 connections[model.objects.db],
                 table=model._meta.db_table,

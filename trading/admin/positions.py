@@ -88,7 +88,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
     def get_queryset(self, request):
         # One uncorrelated subquery: the market value of the whole book the person sees.
         portfolio = (
-            access.restrict(Position.objects.filter(quantity__gt=0), request.user)
+            access.scope(Position.objects.filter(quantity__gt=0), request.user)
             .order_by()
             .annotate(book=Value(1))
             .values("book")

@@ -2,7 +2,8 @@
 
 A fill is imported once. Each row finds the fill it describes, with every lookup made for
 the whole file in one query before the first row:
-- a row with an `id` (an exported file) is that trade;
+- a row with an `id` (an exported file) is that trade, which must be one of the accounts the
+  importer may see (an id of any other is refused like one of no trade at all);
 - a row with an `execution_id` is the account's fill with the broker's execution id;
 - a row with a broker order id and a `fill_seq` is that fill of that order;
 - a row with a broker order id and no `fill_seq` is a fill of that order with the same time,
@@ -183,11 +184,10 @@ class TradeResource(SheetResource):
         ids.discard(None)
         orders.discard("")
         executions.discard("")
-        accounts = list(self._codes)
-        found = Trade.objects.filter(
-            Q(id__in=ids)
-            | Q(account__in=accounts, broker_order_id__in=orders)
-            | Q(account__in=accounts, execution_id__in=executions)
+        # Only the fills of the importer's accounts: an id of another account's fill is
+        # no fill of theirs (a row naming it is refused as one naming no fill at all).
+        found = Trade.objects.filter(account__in=list(self._codes)).filter(
+            Q(id__in=ids) | Q(broker_order_id__in=orders) | Q(execution_id__in=executions)
         )
         self._by_id, self._by_execution, self._by_number = {}, {}, {}
         self._by_order = defaultdict(list)
@@ -236,6 +236,11 @@ class TradeResource(SheetResource):
         return None
 
     def import_instance(self, instance, row, **kwargs):
+        given = self._value("id", row)
+        if given is not None and given not in self._by_id:
+            raise ValidationError(
+                {"id": _("no fill %(id)s among the fills of your accounts") % {"id": given}}
+            )
         super().import_instance(instance, row, **kwargs)
         if "account" not in row and instance.account_id is None:
             try:

@@ -1,5 +1,9 @@
-"""Create the local superuser once, with a generated password kept in a file."""
+"""Create the local superuser once, with a generated password kept in a file.
 
+The password is never printed: `make run`'s output (a terminal's scrollback, a log file)
+may be readable by other users of the machine; the file is readable by its owner only."""
+
+import os
 import secrets
 from pathlib import Path
 
@@ -9,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 class Command(BaseCommand):
     help = (
-        "Create a superuser with a random password, print the password once and keep it in "
-        "--password-file (mode 600). When the user exists, say where its password is."
+        "Create a superuser with a random password kept in --password-file (mode 600) and say "
+        "where it is; the password is never printed. When the user exists, say where its "
+        "password is."
     )
 
     def add_arguments(self, parser):
@@ -30,14 +35,18 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         try:
             password_file.parent.mkdir(parents=True, exist_ok=True)
-            password_file.touch(mode=0o600)
-            password_file.write_text(password + "\n")
+            # Mode 600 even over a file left from before, and never through a link.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+            descriptor = os.open(password_file, flags, 0o600)
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, "w") as out:
+                out.write(password + "\n")
         except OSError as e:
             raise CommandError(f"Cannot write {password_file}: {e.strerror}") from e
         User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created superuser {username!r} with password {password} "
-                f"(kept in {password_file}; this is the only time it is printed)."
+                f"Created superuser {username!r}; its password is in {password_file} "
+                "(readable by you only)."
             )
         )
