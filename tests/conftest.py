@@ -31,3 +31,14 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # A request in Korean leaves Korean active in the thread; the next test reads English
+    # messages unless it asks for Korean itself.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
