@@ -36,7 +36,7 @@ def test_one_minute_candles_and_fills_are_labelled_in_korea_time(admin_client):
     )
     [fill] = data["trades"]
     assert fill["x"] == "2026-11-26 10:15"
-    assert fill["text"] == "Buy 10 @ 72,000 (momentum, DEFAULT KRX)<br>2026-11-26 10:15:23"
+    assert fill["text"] == "Buy 10 @ 72,000 (momentum, DEFAULT KRX)\n2026-11-26 10:15:23"
     assert (data["from"], data["to"]) == ("2026-11-26T00:00:00+09:00", "2026-11-27T00:00:00+09:00")
 
 
@@ -51,7 +51,7 @@ def test_daily_candles_carry_their_session_date_and_fills_sit_on_their_day(admin
 
     assert data["candles"]["t"] == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
     assert data["trades"][0]["x"] == "2026-11-24"
-    assert data["trades"][0]["text"].endswith("<br>2026-11-24 14:05:00")
+    assert data["trades"][0]["text"].endswith("\n2026-11-24 14:05:00")
 
 
 def test_the_default_daily_range_keeps_the_fills_of_the_newest_session(admin_client):
