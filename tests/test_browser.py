@@ -37,13 +37,15 @@ if not (CHROMIUM and DRIVER):
 
 @pytest.fixture
 def server(settings):
-    """A live server started after the test's settings (plain HTTP) are in place."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    """A live server started after the test's settings (plain HTTP) are in place. Static
+    files come from WhiteNoise, as in `make run`, reading them where the finders do (the
+    tests collect none)."""
     from django.test.testcases import LiveServerThread
 
     settings.SECURE_SSL_REDIRECT = False
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    settings.WHITENOISE_USE_FINDERS = True
+    thread = LiveServerThread("127.0.0.1", lambda handler: handler, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
