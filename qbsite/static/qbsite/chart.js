@@ -20,13 +20,25 @@
   const day = (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   const clock = (d) => `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 
-  // The admin's own colours (light or dark theme), for text, background and lines.
-  const css = getComputedStyle(document.documentElement);
-  const themed = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
-  const ink = themed('--body-fg', '#333333');
-  const quiet = themed('--body-quiet-color', '#666666');
-  const paper = themed('--body-bg', '#ffffff');
-  const hairline = themed('--hairline-color', '#e8e8e8');
+  // The admin's own colours for text, background and lines, of its light or dark theme.
+  const theme = () => {
+    const css = getComputedStyle(document.documentElement);
+    const themed = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+    const hairline = themed('--hairline-color', '#e8e8e8');
+    return {
+      quiet: themed('--body-quiet-color', '#666666'),
+      chart: {
+        layout: {
+          background: { type: 'solid', color: themed('--body-bg', '#ffffff') },
+          textColor: themed('--body-fg', '#333333'),
+          panes: { separatorColor: hairline },
+        },
+        grid: { vertLines: { color: hairline }, horzLines: { color: hairline } },
+        rightPriceScale: { borderColor: hairline },
+        timeScale: { borderColor: hairline },
+      },
+    };
+  };
 
   // rgba() of a "#rrggbb" colour.
   const faded = (hex, alpha) => {
@@ -70,16 +82,8 @@
     const chart = LWC.createChart(area, {
       width: area.clientWidth,
       height: area.clientHeight,
-      layout: {
-        background: { type: 'solid', color: paper },
-        textColor: ink,
-        fontSize: 12,
-        panes: { separatorColor: hairline },
-      },
-      grid: { vertLines: { color: hairline }, horzLines: { color: hairline } },
-      rightPriceScale: { borderColor: hairline },
+      layout: { fontSize: 12 },
       timeScale: {
-        borderColor: hairline,
         timeVisible: true,
         secondsVisible: false,
         tickMarkMaxCharacterLength: 10,
@@ -98,6 +102,8 @@
         priceFormatter: (value) => price.format(value),
       },
     });
+
+    chart.applyOptions(theme().chart);
 
     const candles = chart.addSeries(LWC.CandlestickSeries, {
       upColor: up, downColor: down, borderUpColor: up, borderDownColor: down,
@@ -120,11 +126,19 @@
     const [pricePane, volumePane] = chart.panes();
     pricePane.setStretchFactor(4);
     volumePane.setStretchFactor(1);
-    LWC.createTextWatermark(volumePane, {
+    const heading = LWC.createTextWatermark(volumePane, {
       horzAlign: 'left',
       vertAlign: 'top',
-      lines: [{ text: words.volume, color: quiet, fontSize: 12 }],
+      lines: [{ text: words.volume, color: theme().quiet, fontSize: 12 }],
     });
+    // The theme switched (the admin's button, or the system's, for its "auto").
+    const restyle = () => {
+      const looks = theme();
+      chart.applyOptions(looks.chart);
+      heading.applyOptions({ lines: [{ text: words.volume, color: looks.quiet, fontSize: 12 }] });
+    };
+    new MutationObserver(restyle).observe(document.documentElement, { attributeFilter: ['data-theme'] });
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', restyle);
 
     // A buy points up at its candle from below, a sell down at it from above, each with its
     // side, quantity and price beside it where that text has room: one that would overlap
