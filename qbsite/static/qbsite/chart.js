@@ -82,7 +82,8 @@
     const chart = LWC.createChart(area, {
       width: area.clientWidth,
       height: area.clientHeight,
-      layout: { fontSize: 12 },
+      // The page's own font: the admin's look, and no other font to look up.
+      layout: { fontSize: 12, fontFamily: getComputedStyle(box).fontFamily },
       timeScale: {
         timeVisible: true,
         secondsVisible: false,
