@@ -176,10 +176,14 @@
         };
       });
     };
-    // Every candle in view, with room at the ends for the first label and the last marker.
+    // Every candle in view, with room at the ends for the first label and the last marker;
+    // but no candle narrower than 2 px, which reads as a line: then the newest candles (a
+    // whole session of 1-minute ones at least), the rest a scroll or zoom away.
     const plot = Math.max(area.clientWidth - 110, 200);
-    const spacing = Math.max(plot - 115, 100) / Math.max(times.length, 1);
-    const view = { from: -45 / spacing, to: times.length - 1 + 70 / spacing };
+    const room = Math.max(plot - 115, 100);
+    const spacing = Math.max(room / Math.max(times.length, 1), 2);
+    const inView = Math.min(times.length, room / spacing);
+    const view = { from: times.length - inView - 45 / spacing, to: times.length - 1 + 70 / spacing };
     let shownTexts = '';
     const markers = LWC.createSeriesMarkers(candles, []);
     const label = (range, width) => {
