@@ -16,7 +16,8 @@
   const pad = (n) => String(n).padStart(2, '0');
 
   // "2026-11-26" or "2026-11-26 10:15" (Korea) -> seconds, the wall clock read as UTC.
-  const stamp = (label) => Date.parse(label.length === 10 ? `${label}T00:00Z` : `${label.replace(' ', 'T')}Z`) / 1000;
+  const stamp = (label) =>
+    Date.parse(label.length === 10 ? `${label}T00:00Z` : `${label.replace(' ', 'T')}Z`) / 1000;
   const day = (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   const clock = (d) => `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 
@@ -61,7 +62,8 @@
     const times = c.t.map(stamp);
     const labelAt = new Map(times.map((t, n) => [t, c.t[n]]));
     const indexAt = new Map(times.map((t, n) => [t, n]));
-    const opensDay = new Set(times.filter((t, n) => n === 0 || c.t[n].slice(0, 10) !== c.t[n - 1].slice(0, 10)));
+    const opensDay = new Set(
+      times.filter((t, n) => n === 0 || c.t[n].slice(0, 10) !== c.t[n - 1].slice(0, 10)));
 
     // Above the chart: the stock, what the markers mean, the price scale's unit.
     const head = element('div', 'qb-chart-head');
@@ -92,14 +94,16 @@
         // as the session date.
         tickMarkFormatter: (time, type) => {
           const d = new Date(time * 1000);
-          const within = type === LWC.TickMarkType.Time || type === LWC.TickMarkType.TimeWithSeconds;
+          const within =
+            type === LWC.TickMarkType.Time || type === LWC.TickMarkType.TimeWithSeconds;
           return within && !opensDay.has(time) ? clock(d) : day(d);
         },
       },
       localization: {
         locale: document.documentElement.lang || 'en',
         // The crosshair's label: the candle's own label from the server.
-        timeFormatter: (time) => labelAt.get(time) || `${day(new Date(time * 1000))} ${clock(new Date(time * 1000))}`,
+        timeFormatter: (time) =>
+          labelAt.get(time) || `${day(new Date(time * 1000))} ${clock(new Date(time * 1000))}`,
         priceFormatter: (value) => price.format(value),
       },
     });
@@ -138,7 +142,8 @@
       chart.applyOptions(looks.chart);
       heading.applyOptions({ lines: [{ text: words.volume, color: looks.quiet, fontSize: 12 }] });
     };
-    new MutationObserver(restyle).observe(document.documentElement, { attributeFilter: ['data-theme'] });
+    new MutationObserver(restyle)
+      .observe(document.documentElement, { attributeFilter: ['data-theme'] });
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', restyle);
 
     // A buy points up at its candle from below, a sell down at it from above, each with its
@@ -183,13 +188,16 @@
     const room = Math.max(plot - 115, 100);
     const spacing = Math.max(room / Math.max(times.length, 1), 2);
     const inView = Math.min(times.length, room / spacing);
-    const view = { from: times.length - inView - 45 / spacing, to: times.length - 1 + 70 / spacing };
-    let shownTexts = '';
+    const view = {
+      from: times.length - inView - 45 / spacing,
+      to: times.length - 1 + 70 / spacing,
+    };
     const markers = LWC.createSeriesMarkers(candles, []);
+    let shownTexts = null;
     const label = (range, width) => {
       const list = placed(range, width);
       const texts = list.map((m) => m.text).join('\n');
-      if (texts !== shownTexts || !markers.markers().length) markers.setMarkers(list);
+      if (texts !== shownTexts) markers.setMarkers(list);
       shownTexts = texts;
     };
     label(view, plot);
@@ -208,14 +216,20 @@
       ];
       const pairs = values.map(([word, value]) => {
         const pair = element('span', 'qb-chart-pair');
-        pair.append(element('span', 'qb-chart-word', word), ' ', element('span', 'qb-chart-value', value));
+        pair.append(
+          element('span', 'qb-chart-word', word), ' ', element('span', 'qb-chart-value', value));
         return pair;
       });
-      bar.replaceChildren(element('span', 'qb-chart-time', c.t[n]), ...pairs.flatMap((pair) => [' ', pair]));
-      fills.replaceChildren(...(fillsAt.get(times[n]) || []).map((trade) =>
-        element('div', `qb-chart-fill ${trade.side === 'BUY' ? 'qb-up' : 'qb-down'}`, trade.text.replace('\n', ' '))));
+      bar.replaceChildren(
+        element('span', 'qb-chart-time', c.t[n]), ...pairs.flatMap((pair) => [' ', pair]));
+      fills.replaceChildren(...(fillsAt.get(times[n]) || []).map((trade) => element(
+        'div',
+        `qb-chart-fill ${trade.side === 'BUY' ? 'qb-up' : 'qb-down'}`,
+        trade.text.replace('\n', ' '),
+      )));
     };
-    chart.subscribeCrosshairMove((event) => show(event.time === undefined ? times.length - 1 : indexAt.get(event.time)));
+    chart.subscribeCrosshairMove((event) =>
+      show(event.time === undefined ? times.length - 1 : indexAt.get(event.time)));
     show(times.length ? times.length - 1 : undefined);
 
     // A chart that changes width (the page's scroll bar, the side bar) keeps what it showed.
