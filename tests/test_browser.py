@@ -228,7 +228,8 @@ def record_first_draw(record_property, name, drawn):
     lines = FIRST_DRAW.read_text().splitlines() if FIRST_DRAW.exists() else []
     line = (
         f"{name}: first draw {drawn['firstDraw']:.0f} ms after navigation start "
-        f"({drawn['candles']} candles, {drawn['markers']} trade markers, cold cache)"
+        f"({drawn['candles']} candles, {drawn['markers']} trade "
+        f"marker{'' if drawn['markers'] == 1 else 's'}, cold cache)"
     )
     kept = [old for old in lines if not old.startswith(f"{name}:")]
     FIRST_DRAW.write_text("\n".join(sorted([*kept, line])) + "\n")
