@@ -1,4 +1,5 @@
-# Small runtime image: wheels are built in the first stage, the second has no compilers.
+# Small runtime image: wheels are built in the first stage, the chart's script is installed
+# by npm in the second, and the last has neither compilers nor Node.js.
 # psycopg2 is built from source against Debian's libpq (libpq-dev and gcc here, libpq5 at
 # run time), so the image's libpq and OpenSSL get Debian's security updates.
 FROM python:3.11-slim AS build
@@ -7,6 +8,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev \
 WORKDIR /app
 COPY requirements.txt .
 RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+
+# lightweight-charts at the version package-lock.json pins (static/vendor/, staticfinders.py).
+FROM node:22-bookworm-slim AS scripts
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim
 # Logs: one JSON object a line on stderr, for the container runtime to collect.
@@ -20,6 +27,8 @@ WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 COPY --chown=qb:qb . .
+COPY --from=scripts /app/node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js \
+    node_modules/lightweight-charts/dist/
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
 USER qb
 EXPOSE 8000

@@ -32,6 +32,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | system-packages
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The browser libraries the pages serve (package.json, pinned by package-lock.json: the
+# chart's lightweight-charts), installed by npm ci; remade whenever the lock changes.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json | system-packages
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(SECRET_FILE):
 	mkdir -p $(LOCAL)
 	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
@@ -41,7 +48,7 @@ db: system-packages
 
 # Migrated, with the local superuser (its password kept in .local/admin-password) and the
 # demo data loaded once.
-local-setup: $(VENV)/.installed $(SECRET_FILE) db
+local-setup: $(VENV)/.installed $(NODE_STAMP) $(SECRET_FILE) db
 	$(MANAGE) migrate --no-input
 	$(MANAGE) create_local_admin --password-file $(LOCAL)/admin-password
 	$(MANAGE) seed_demo
@@ -89,11 +96,11 @@ migrations-check: $(VENV)/.installed $(SECRET_FILE) db
 # The PostgreSQL suite, then the TimescaleDB suite on the test engine. Tests that want
 # the system_logs handler switch it on themselves.
 test: export QB_LOG_TO_DATABASE = false
-test: system-packages lint migrations-check
+test: system-packages $(NODE_STAMP) lint migrations-check
 	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/postgres.xml)
 	bin/test-timescale
 
-check-deploy: $(VENV)/.installed
+check-deploy: $(VENV)/.installed $(NODE_STAMP)
 	DEBUG=false SECRET_KEY_FILE= SECRET_KEY=$$($(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))") \
 		ALLOWED_HOSTS=qb.example.com $(MANAGE) check --deploy --fail-level WARNING
 
@@ -101,8 +108,8 @@ check-deploy: $(VENV)/.installed
 # (both are committed). Needs GNU gettext (apt-get install gettext).
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages -l ko --ignore=.venv --ignore=engines --ignore=staticfiles \
-		--ignore=tests --ignore=bench --no-obsolete
+		--ignore=tests --ignore=bench --ignore=node_modules --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean: stop
-	rm -rf $(VENV) $(LOCAL) staticfiles engines/timescaledb/node_modules
+	rm -rf $(VENV) $(LOCAL) staticfiles node_modules engines/timescaledb/node_modules

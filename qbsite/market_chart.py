@@ -7,9 +7,10 @@ candles. Both read TimescaleDB's continuous aggregates where they fit, else buck
 on the server (time_bucket or date_bin, aligned to midnight in Korea; see
 marketdata/timescale/aggregates.py), so a page never ships more than that many candles.
 
-Every time the chart shows is Korea time (TIME_ZONE), labelled here: the browser draws the
-candles on a category axis of these labels, one after the other, so the nights, weekends
-and holidays between sessions take no room, and a daily candle reads as its session date.
+Every time the chart shows is Korea time (TIME_ZONE), labelled here: the browser
+(static/qbsite/chart.js) draws the candles one after the other on a time scale of bar
+indices, so the nights, weekends and holidays between sessions take no room, and a daily
+candle reads as its session date. Every text here goes into the page as text, never HTML.
 """
 
 import bisect
@@ -159,18 +160,23 @@ def note(candle_count: int, trade_count: int, width: dt.timedelta | None) -> str
     return gettext("%(candles)s, %(trades)s") % {"candles": candles_text, "trades": trades_text}
 
 
-def fill_text(fill: tuple) -> str:
-    """A fill's hover text: what, at what price, by which strategy in which account on which
-    venue, when (Korea time). `fill`: (executed_at, price, side, quantity, strategy, account
-    code, venue)."""
-    moment, price, side, quantity, strategy, account, venue = fill
-    what = gettext("%(side)s %(quantity)s @ %(price)s") % {
+def fill_label(fill: tuple) -> str:
+    """What a fill's marker says: side, quantity and price ("Sell 10 @ 71,200")."""
+    _moment, price, side, quantity, *_rest = fill
+    return gettext("%(side)s %(quantity)s @ %(price)s") % {
         "side": Side(side).label,
         "quantity": f"{quantity:,}",
         "price": f"{price:,.0f}" if price == price.to_integral_value() else f"{price:,.2f}",
     }
+
+
+def fill_text(fill: tuple) -> str:
+    """A fill's hover text, two lines: what, at what price, by which strategy in which
+    account on which venue; when (Korea time). `fill`: (executed_at, price, side, quantity,
+    strategy, account code, venue)."""
+    moment, _price, _side, _quantity, strategy, account, venue = fill
     where = f"{strategy}, {account} {venue}"
-    return f"{what} ({where})<br>{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
+    return f"{fill_label(fill)} ({where})\n{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def title(symbol: str) -> str:
@@ -228,6 +234,7 @@ def chart_data(site, request):
                 "price": float(fill[1]),
                 "side": fill[2],
                 "account": fill[5],
+                "label": fill_label(fill),
                 "text": fill_text(fill),
             }
             for n, fill in zip(place([f[0] for f in fills], times), fills, strict=True)

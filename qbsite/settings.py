@@ -213,8 +213,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # plotly.min.js from the plotly package: charts work without internet access.
-    "qbsite.staticfinders.PlotlyFinder",
+    # The chart's lightweight-charts, installed by npm ci: charts work without internet access.
+    "qbsite.staticfinders.NodeModulesFinder",
 ]
 
 # Import needs the add permission, export the view permission.

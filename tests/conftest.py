@@ -42,3 +42,18 @@ def default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The chart's first draw as the browser test measured it (tests/test_browser.py), in
+    # the run's output as in its JUnit report and test-artifacts/first-draw.txt.
+    for reports in list(terminalreporter.stats.values()):
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in report.user_properties:
+                if name == "first_draw_ms":
+                    terminalreporter.write_line(
+                        f"{report.nodeid}: the chart's first draw came {value:.0f} ms after "
+                        "navigation start (cold cache)"
+                    )

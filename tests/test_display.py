@@ -201,3 +201,46 @@ def test_the_charts_above_lists_date_their_ends_in_korea():
     svg = charts.risk_curves(RiskMetric.objects.all())
     assert ">2026-11-25</text>" in svg and ">2026-11-26</text>" in svg
     assert "2026-11-24" not in svg
+
+
+def test_chart_axes_step_by_round_values():
+    from trading import charts
+
+    assert charts.ticks(-12_212_202, 7_742_350) == [-10_000_000, -5_000_000, 0, 5_000_000]
+    assert charts.ticks(0, 0.132) == [0, 0.05, 0.1]
+    assert charts.ticks(2_376_948, 5_317_391) == [3_000_000, 4_000_000, 5_000_000]
+    assert [charts.value_text(v, percent=True) for v in (0, 0.05, 0.025)] == ["0%", "5%", "2.5%"]
+
+
+@pytest.mark.django_db
+def test_the_pnl_chart_labels_its_values_and_marks_zero_between_gains_and_losses():
+    import re
+
+    from trading import charts
+    from trading.models import StrategyPerformance
+
+    for day, pnl in ((4, 300_000), (5, -700_000), (6, 100_000)):
+        factories.performance(date=dt.date(2024, 3, day), pnl=Decimal(pnl)).save()
+    svg = charts.strategy_curves(StrategyPerformance.objects.all())
+    pnl_chart = svg.split("</svg>")[0]
+
+    # Each value label follows its grid line.
+    values = re.findall(r"<line [^>]*/><text [^>]*>([^<]+)</text>", pnl_chart)
+    # Cumulative: 300,000, then -400,000, then -300,000; the range takes in 0.
+    assert values == ["-400,000", "-200,000", "0", "200,000"]
+    assert re.search(r'<line [^>]*stroke-opacity="0.6"/><text [^>]*>0</text>', pnl_chart)
+    assert ">2024-03-04</text>" in pnl_chart and ">2024-03-06</text>" in pnl_chart
+
+
+@pytest.mark.django_db
+def test_the_portfolio_value_chart_fits_its_values_without_a_zero_line():
+    from trading import charts
+    from trading.models import RiskMetric
+
+    for day, value in ((25, 272_000_000), (26, 305_000_000)):
+        factories.risk(
+            timestamp=dt.datetime(2026, 11, day, 8, tzinfo=KST), portfolio_value=Decimal(value)
+        ).save()
+    value_chart = charts.risk_curves(RiskMetric.objects.all()).split("</svg>")[0]
+    assert ">280,000,000</text>" in value_chart and ">300,000,000</text>" in value_chart
+    assert ">0</text>" not in value_chart and 'stroke-opacity="0.6"' not in value_chart

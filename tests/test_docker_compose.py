@@ -73,16 +73,29 @@ def test_the_image_migrates_before_gunicorn_starts_and_runs_as_a_user():
 def test_the_image_logs_json_lines_and_builds_wheels_in_a_stage_of_its_own():
     dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
     stages = dockerfile.split("\nFROM ")[1:]
-    assert len(stages) == 2
-    final = stages[1]
+    assert len(stages) == 3
+    final = stages[-1]
     assert "LOG_FORMAT=json" in final
     assert "gunicorn -c gunicorn.conf.py" in final  # JSON access lines with LOG_FORMAT=json
     assert "gcc" not in final and "build-essential" not in final
 
 
+def test_the_image_gets_the_charts_script_from_a_node_stage_and_runs_without_node():
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    _build, scripts, final = dockerfile.split("\nFROM ")[1:]
+    assert scripts.startswith("node:") and " AS scripts\n" in scripts
+    assert "COPY package.json package-lock.json ./\nRUN npm ci " in scripts
+    served = "lightweight-charts/dist/lightweight-charts.standalone.production.js"
+    copy = f"COPY --from=scripts /app/node_modules/{served}"
+    assert copy in final
+    assert final.index(copy) < final.index("collectstatic")
+    assert final.startswith("python:")
+    assert "npm" not in final.replace(copy, "") and "nodejs" not in final
+
+
 def test_the_image_builds_psycopg2_from_source_and_runs_it_on_debians_libpq():
     dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
-    build, final = dockerfile.split("\nFROM ")[1:]
+    build, _scripts, final = dockerfile.split("\nFROM ")[1:]
     install = build.index("apt-get install -y --no-install-recommends gcc libpq-dev")
     assert install < build.index("pip wheel")
     assert "apt-get install -y --no-install-recommends libpq5" in final

@@ -40,3 +40,23 @@ def test_make_dev_is_runserver_with_debug_on():
         "PORT", "8000"
     )
     assert "dev: DEBUG := true" in database
+
+
+def test_the_set_up_installs_the_npm_packages_once_and_again_when_the_lock_changes():
+    _commands, database = make("run")
+    assert "node_modules/.installed: package.json package-lock.json | system-packages" in database
+    local_setup = next(line for line in database if line.startswith("local-setup:"))
+    assert "node_modules/.installed" in local_setup.split()
+    # -W: as if the lock had just changed.
+    changed = subprocess.run(
+        ["make", "-n", "-W", "package-lock.json", "node_modules/.installed"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert changed.stdout.splitlines()[-2:] == [
+        "npm ci --no-audit --no-fund --loglevel=error",
+        "touch node_modules/.installed",
+    ]

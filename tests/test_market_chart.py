@@ -36,7 +36,8 @@ def test_one_minute_candles_and_fills_are_labelled_in_korea_time(admin_client):
     )
     [fill] = data["trades"]
     assert fill["x"] == "2026-11-26 10:15"
-    assert fill["text"] == "Buy 10 @ 72,000 (momentum, DEFAULT KRX)<br>2026-11-26 10:15:23"
+    assert fill["label"] == "Buy 10 @ 72,000"
+    assert fill["text"] == "Buy 10 @ 72,000 (momentum, DEFAULT KRX)\n2026-11-26 10:15:23"
     assert (data["from"], data["to"]) == ("2026-11-26T00:00:00+09:00", "2026-11-27T00:00:00+09:00")
 
 
@@ -51,7 +52,7 @@ def test_daily_candles_carry_their_session_date_and_fills_sit_on_their_day(admin
 
     assert data["candles"]["t"] == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
     assert data["trades"][0]["x"] == "2026-11-24"
-    assert data["trades"][0]["text"].endswith("<br>2026-11-24 14:05:00")
+    assert data["trades"][0]["text"].endswith("\n2026-11-24 14:05:00")
 
 
 def test_the_default_daily_range_keeps_the_fills_of_the_newest_session(admin_client):
@@ -126,3 +127,42 @@ def test_the_chart_colours_rises_and_buys_up_by_the_convention(admin_client, set
     assert chart(admin_client, query)["colours"] == {"up": "#d11a2a", "down": "#1a5fd1"}
     settings.QB_COLOUR_CONVENTION = "western"
     assert chart(admin_client, query)["colours"] == {"up": "#178a3a", "down": "#d11a2a"}
+
+
+def test_the_page_serves_lightweight_charts_and_asks_for_the_candles_at_once(admin_client):
+    MarketData.objects.bulk_create([factories.bar()])
+    page = admin_client.get(reverse("admin:marketdata_chart") + "?symbol=005930&interval=1d")
+    html = page.content.decode()
+    assert '<script src="/static/vendor/lightweight-charts.js"></script>' in html
+    data = reverse("admin:marketdata_chart_data") + "?symbol=005930&amp;interval=1d"
+    assert f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{data}">' in html
+    assert f'data-url="{data}"' in html
+
+
+def test_the_chart_library_is_the_pinned_one_from_node_modules_and_is_collected(settings, tmp_path):
+    import io
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+    from django.core.management import call_command
+
+    found = Path(finders.find("vendor/lightweight-charts.js"))
+    assert found == (
+        Path(settings.BASE_DIR)
+        / "node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js"
+    )
+    assert "TradingView Lightweight Charts™ v5.3.0" in found.read_text()[:200]
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", "--no-input", stdout=io.StringIO())
+    assert (tmp_path / "vendor" / "lightweight-charts.js").read_bytes() == found.read_bytes()
+    assert not (tmp_path / "vendor" / "plotly.min.js").exists()
+
+
+def test_a_stock_name_that_holds_html_goes_to_the_chart_as_its_text(admin_client):
+    from marketdata.models import StockMetadata
+
+    StockMetadata.objects.create(symbol="005930", name="<a href=//x>Evil</a>", market="KOSPI")
+    MarketData.objects.bulk_create([factories.bar()])
+    data = chart(admin_client, "symbol=005930&interval=1d")
+    # Text for chart.js to set as text (textContent), which the browser test checks.
+    assert data["title"] == "005930 <a href=//x>Evil</a>"

@@ -87,13 +87,23 @@ def test_not_as_root_it_stops_naming_the_apt_get_line(tmp_path):
 
 
 def test_make_run_does_not_need_what_only_the_tests_use(tmp_path):
-    machine = Machine(tmp_path, "chromium", "chromedriver", "node", "npm", root=False)
+    machine = Machine(tmp_path, "chromium", "chromedriver", root=False)
     assert machine.run("run").returncode == 0
     done = machine.run("test", ci=True)
     assert (done.returncode, done.stderr) == (
         1,
-        "system-packages: missing nodejs npm chromium chromium-driver; install them as root "
-        "with: apt-get install -y --no-install-recommends nodejs npm chromium chromium-driver\n",
+        "system-packages: missing chromium chromium-driver; install them as root "
+        "with: apt-get install -y --no-install-recommends chromium chromium-driver\n",
+    )
+
+
+def test_make_run_needs_node_and_npm_to_install_the_charts_script(tmp_path):
+    machine = Machine(tmp_path, "node", "npm", root=False)
+    done = machine.run("run")
+    assert (done.returncode, done.stderr) == (
+        1,
+        "system-packages: missing nodejs npm; install them as root "
+        "with: apt-get install -y --no-install-recommends nodejs npm\n",
     )
 
 
