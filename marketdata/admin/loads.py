@@ -64,9 +64,9 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
         count("unchanged", _("unchanged")),
         "set_aside",
         "ran_by",
-        "way",
         "undone",
     )
+    # The way in is an operator's detail: a filter here, a field of the load's page.
     list_display_links = ("number", "started")
     list_filter = (UndoneFilter, "format", "interval", "way")
     search_fields = ("file", "sha256", "series__symbol")
