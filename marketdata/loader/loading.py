@@ -37,7 +37,7 @@ from django.utils import timezone
 from psycopg2 import sql
 from psycopg2.errors import DeadlockDetected, UniqueViolation
 
-from marketdata.loader import bar_queries, formats, intervals, staging
+from marketdata.loader import bar_queries, date_forms, formats, intervals, mapping, staging
 from marketdata.loader import history as load_history
 from marketdata.loader.errors import LoadError
 from marketdata.loader.results import (
@@ -82,7 +82,7 @@ class FileLoad:
         if layout is None:
             header = self.head.header_names(self.encoding, self.name)
             try:
-                layout = formats.detect(header, opts.format)
+                layout = formats.detect(header, opts.format, mapping.parse_map(opts.maps))
             except formats.FormatError as e:
                 raise LoadError([f"{self.name}:{self.head.first_line - 1}: {e}"]) from e
         self.layout = layout
@@ -96,6 +96,7 @@ class FileLoad:
             first_line=self.head.first_line,
             n=next(_counter),
         )
+        self.stage.date_form = date_forms.parse(opts.date_format)
         self.cursor = None
         self.load_id = None  # the record of this load, once it has one
 
@@ -293,8 +294,21 @@ class FileLoad:
             for s in summary.series
         ]
 
+    def reading(self) -> dict:
+        """How the file was read, for the summary and the load record."""
+        form = self.stage.date_form
+        return {
+            "layout": self.layout.format,
+            **mapping.describe(self.layout),
+            "date_form": form.spec if form else date_forms.ISO,
+            "tz": self.opts.tz,
+            "bar_time": self.opts.bar_time or "start",
+        }
+
     def finished(self, result: Result, summary: Summary) -> Result:
-        """`result` with its totals, and the symbols without stock metadata."""
+        """`result` with its totals, how the file was read, and the symbols without stock
+        metadata."""
+        result.reading = self.reading()
         result.inserted = sum(s.inserted for s in result.series)
         result.updated = sum(s.updated for s in result.series)
         result.unchanged = summary.bars - result.inserted - result.updated - result.phantoms
@@ -419,6 +433,11 @@ def check_options(opts: Options) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"--tz {opts.tz}: not a time zone name such as Asia/Seoul")
     _columns_layout(opts)
+    try:
+        mapping.parse_map(opts.maps)
+        date_forms.parse(opts.date_format)
+    except (mapping.MappingError, date_forms.DateFormError) as e:
+        problems.append(str(e))
     if problems:
         raise LoadError(problems)
 
@@ -442,6 +461,7 @@ def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="")
         )
         file_load.load_id = record.pk
         result = file_load.run()
+        record.options["read"] = {**result.reading, "duplicates": result.duplicates}
         load_history.finish(record, result, seconds=time.monotonic() - clock)
         day_counts.changed(
             [day_counts.Change(s.symbol, s.interval, s.first, s.last) for s in result.series]

@@ -18,9 +18,15 @@ from django.db import (
 )
 from psycopg2.errors import CardinalityViolation, DeadlockDetected
 
-from marketdata.loader import bar_queries, formats
+from marketdata.loader import bar_queries, date_forms, formats
 from marketdata.loader.errors import LoadError
-from marketdata.loader.results import MAX_ERRORS_SHOWN, NotThisWay, Result, inserted
+from marketdata.loader.results import (
+    MAX_ERRORS_SHOWN,
+    MAX_LINES_SHOWN,
+    NotThisWay,
+    Result,
+    inserted,
+)
 from marketdata.loader.sources import rejects_path
 from marketdata.sessions import KST
 
@@ -34,6 +40,8 @@ def _stage_for_a_fast_way(load: FileLoad, kind: str) -> None:
     """COPY the file into a staging table of `kind` ("times", "typed"). A value COPY
     cannot read, or a line the admission refuses: NotThisWay, the next way takes the file."""
     stage = load.stage
+    if stage.date_form:  # a form the text way reads
+        raise NotThisWay
     load.execute(*stage.create(kind))
     admit = stage.admit(dates_are_korean=ZoneInfo(load.opts.tz) == KST)
     try:
@@ -54,7 +62,7 @@ def direct_way(load: FileLoad) -> Result:
     layout, opts, stage = load.layout, load.opts, load.stage
     if set(layout.position) != CANONICAL_ROLES or len(layout.names) != len(CANONICAL_ROLES):
         raise NotThisWay
-    if opts.repair or opts.bar_time == "end":
+    if opts.repair or opts.bar_time == "end" or layout.factors:
         raise NotThisWay
     _stage_for_a_fast_way(load, "times")
     summary = load.summarize(stage.time_bars())
@@ -92,10 +100,13 @@ def typed_way(load: FileLoad) -> Result:
     interval, shift, aligned = load.resolve_interval(bars, summary)
     if not aligned:
         raise NotThisWay
-    # With DO UPDATE, PostgreSQL itself refuses a bar given twice (cardinality violation),
-    # at no cost; the other modes must look.
+    # A bar given twice goes the text way, which tells identical rows (one bar) from rows
+    # that contradict each other (an error). Into an empty range DO UPDATE itself refuses
+    # it (cardinality violation), at no cost; over stored bars it does not when one of the
+    # rows equals the stored bar, and the other modes never do: they must look.
     good = bar_queries.good_rows(bars, interval=interval, shift=0)
-    if opts.on_conflict != "update" and load.fetch(bar_queries.has_repeats(good)):
+    overlap = bool(summary.series) and load.overlap(load.ranges(summary, interval, shift))
+    if (opts.on_conflict != "update" or overlap) and load.fetch(bar_queries.has_repeats(good)):
         raise NotThisWay
     try:
         with transaction.atomic():
@@ -122,7 +133,14 @@ def text_way(load: FileLoad) -> Result:
             load.copy(stage.copy(load.encoding))
     except DatabaseError as e:
         raise load.copy_error(e) from e
-    load.execute(stage.parse(), stage.mark_repeats(), stage.analyze_parsed())
+    if stage.date_form is None:
+        ((present, iso),) = load.fetch(stage.date_form_query(candidates=False))
+        if iso < present:
+            (counts,) = load.fetch(stage.date_form_query(candidates=True))
+            stage.date_form = date_forms.choose(counts, load.name, load.layout.name("date"))
+    load.execute(stage.parse(), stage.mark_contradictions())
+    ((duplicates, duplicate_lines),) = load.fetch(stage.drop_duplicates(MAX_LINES_SHOWN))
+    load.execute(stage.analyze_parsed())
     bars = stage.text_bars()
     summary = load.summarize(bars)
     interval, shift, aligned = load.resolve_interval(bars, summary)
@@ -140,6 +158,8 @@ def text_way(load: FileLoad) -> Result:
         rejects = (errors, _write_rejects(load, stage))
     result = load.write(bars, summary, interval=interval, shift=shift, enforce=False)
     result.way = "text"
+    result.duplicates, result.duplicate_lines = duplicates, duplicate_lines
+    result.rows += duplicates
     if rejects:
         result.rejected = summary.bad
         result.errors, result.rejects_path = rejects

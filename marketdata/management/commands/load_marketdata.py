@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from marketdata import encodings
-from marketdata.loader import loading
+from marketdata.loader import loading, mapping
 from marketdata.loader.formats import BY_NAME
 from marketdata.models import Interval
 
@@ -90,6 +90,21 @@ class Command(BaseCommand):
             help="for a file without a header: each column's role in order, such as "
             "date,open,high,low,close,volume,- (- or any other word: ignored)",
         )
+        parser.add_argument(
+            "--map",
+            action="append",
+            dest="maps",
+            metavar="ROLE=HEADER[*FACTOR]",
+            help="the header holding a role (date, time, datetime, open, high, low, close, "
+            "volume, amount, symbol), times FACTOR for units: --map close=Price "
+            "--map volume=Vol.*1000; roles not mapped are found as usual",
+        )
+        parser.add_argument(
+            "--date-format",
+            metavar="FORM",
+            help='the dates\' form as strftime writes it, such as "%%b %%d, %%Y" or '
+            '"%%d/%%m/%%Y" (default: ISO 8601, else the form the whole column has)',
+        )
         parser.add_argument("--tz", default="Asia/Seoul", help="zone of naive date-times")
         parser.add_argument("--encoding", default="auto", choices=encodings.ENCODINGS)
         parser.add_argument(
@@ -149,6 +164,8 @@ class Command(BaseCommand):
             skip_invalid=options["skip_invalid"],
             rejects_dir=options["rejects_dir"],
             dry_run=options["dry_run"],
+            maps=options["maps"],
+            date_format=options["date_format"],
         )
         verbosity = options["verbosity"]
         progress = Progress(sys.stderr) if sys.stderr.isatty() and verbosity else None
@@ -169,6 +186,9 @@ class Command(BaseCommand):
         self.report(results, opts, time.monotonic() - started, verbosity)
 
     def report(self, results, opts, elapsed, verbosity):
+        if verbosity:
+            for r in results:
+                self.stdout.write(f"{r.file}: {mapping.shown_reading(r.reading)}")
         if verbosity > 1 or len(results) > 1:
             for r in results:
                 self.stdout.write(
@@ -182,6 +202,7 @@ class Command(BaseCommand):
             unchanged=sum(r.unchanged for r in results),
             skipped=sum(r.skipped for r in results),
             rejected=sum(r.rejected for r in results),
+            duplicates=sum(r.duplicates for r in results),
         )
         for r in results:
             if r.repaired:
@@ -189,6 +210,12 @@ class Command(BaseCommand):
                     f"{r.file}: repaired {r.repaired:,} rows, widening high or low by at most "
                     f"one tick to cover open and close: lines {_lines(r.repaired_lines)}"
                     + (" ..." if r.repaired > len(r.repaired_lines) else "")
+                )
+            if r.duplicates:
+                self.stdout.write(
+                    f"{r.file}: {r.duplicates:,} rows repeat an earlier row exactly and were "
+                    f"read as one bar with it: lines {_lines(r.duplicate_lines)}"
+                    + (" ..." if r.duplicates > len(r.duplicate_lines) else "")
                 )
             if r.phantoms:
                 self.stderr.write(
