@@ -105,6 +105,18 @@ class Command(BaseCommand):
             help='the dates\' form as strftime writes it, such as "%%b %%d, %%Y" or '
             '"%%d/%%m/%%Y" (default: ISO 8601, else the form the whole column has)',
         )
+        parser.add_argument(
+            "--layout",
+            metavar="NAME",
+            help="read the file as a layout saved with --save-layout (its --map and "
+            "--date-format; those given here win)",
+        )
+        parser.add_argument(
+            "--save-layout",
+            metavar="NAME",
+            help="save how the file was read (each role's header, factors, date form) "
+            "under NAME, for --layout NAME; a dry run saves nothing",
+        )
         parser.add_argument("--tz", default="Asia/Seoul", help="zone of naive date-times")
         parser.add_argument("--encoding", default="auto", choices=encodings.ENCODINGS)
         parser.add_argument(
@@ -166,6 +178,8 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             maps=options["maps"],
             date_format=options["date_format"],
+            layout=options["layout"],
+            save_layout=options["save_layout"],
         )
         verbosity = options["verbosity"]
         progress = Progress(sys.stderr) if sys.stderr.isatty() and verbosity else None
