@@ -66,6 +66,7 @@ def test_two_different_rows_for_one_bar_are_an_error_naming_both_lines(
         "Nothing was loaded.\n"
         f"{path}:2: Date: 2024-01-02: lines 2, 4 give the bar of 005930 different values\n"
         f"{path}:4: Date: 2024-01-02: lines 2, 4 give the bar of 005930 different values"
+        f"\n--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
     )
     assert closes() == before
 
@@ -78,6 +79,7 @@ def test_the_error_holds_when_the_second_row_matches_the_stored_bar(tmp_path, ta
         "Nothing was loaded.\n"
         f"{path}:2: Date: 2024-01-02: lines 2, 3 give the bar of 005930 different values\n"
         f"{path}:3: Date: 2024-01-02: lines 2, 3 give the bar of 005930 different values"
+        f"\n--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
     )
 
 
@@ -139,6 +141,7 @@ def test_a_canonical_file_repeating_a_bar_with_other_values_is_refused(tmp_path,
         "different values\n"
         f"{path}:3: time: 2024-01-02T00:00:00+09:00: lines 2, 3 give the bar of 005930 1d "
         "different values"
+        f"\n--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
     )
 
 

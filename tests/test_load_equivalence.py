@@ -3,6 +3,7 @@ header renamed and given through --map, or saved as a workbook."""
 
 import datetime as dt
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,6 +39,17 @@ def csv_text(header, rows, order):
     return "\n".join(lines) + "\n"
 
 
+def save_workbook(path, header, rows, order):
+    """The rows as an Excel workbook would hold them: dates as dates, numbers as numbers."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([header[i] for i in order])
+    for row in rows:
+        cells = [dt.datetime.fromisoformat(row[0]), *row[1:]]
+        sheet.append([cells[i] for i in order])
+    book.save(path)
+
+
 def stored():
     return list(
         MarketData.objects.order_by("time").values_list(
@@ -67,7 +79,7 @@ names = st.text(
     order=st.permutations(range(6)),
     renamed=st.lists(names, min_size=6, max_size=6, unique_by=lambda s: s.strip().lower()),
 )
-def test_reordered_and_renamed_files_load_the_same_bars(tmp_path, rows, order, renamed):
+def test_reordered_renamed_and_workbook_files_load_the_same_bars(tmp_path, rows, order, renamed):
     plain = tmp_path / "005930.csv"
     plain.write_text(csv_text(ROLES, rows, range(6)))
     expected = load_bars(plain)
@@ -81,3 +93,7 @@ def test_reordered_and_renamed_files_load_the_same_bars(tmp_path, rows, order, r
     mapped.write_text(csv_text(renamed, rows, order))
     maps = [f"{role.lower()}={name}" for role, name in zip(ROLES, renamed, strict=True)]
     assert load_bars(mapped, symbol="005930", maps=maps) == expected
+
+    workbook = tmp_path / "005930.xlsx"
+    save_workbook(workbook, renamed, rows, order)
+    assert load_bars(workbook, maps=maps) == expected

@@ -168,6 +168,7 @@ def test_a_date_not_of_the_form_given_is_named(tmp_path):
 
     assert load_error(path, "--date-format", "%d/%m/%Y") == (
         f"Nothing was loaded.\n{path}:3: Date: 2024-01-04 is not a date in the form %d/%m/%Y"
+        f"\n--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
     )
 
 
@@ -256,4 +257,26 @@ def test_a_date_format_without_a_year_is_refused(tmp_path):
 
     assert load_error(path, "--date-format", "%d/%m") == (
         "Nothing was loaded.\n--date-format %d/%m: a date needs a year (%Y) and a month (%m or %b)"
+    )
+
+
+def test_a_file_with_opens_highs_and_lows_under_other_names_is_told_how_to_map_them(tmp_path):
+    path = write(tmp_path, "Date,Close,Opening,Max,Min,Volume\n2024-01-02,2,1,2,1,5\n")
+
+    assert load_error(path) == (
+        f"Nothing was loaded.\n{path}:1: the header has no open, high, low column (looked for "
+        "open: open, 시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, 저가, stck_lwpr; "
+        "found Date, Close, Opening, Max, Min, Volume). If the file holds them under other "
+        "names, name them: --map open=HEADER --map high=HEADER --map low=HEADER. A file with "
+        "closes only, such as Naver Finance's index pages, cannot make OHLCV bars"
+    )
+    load(path, "--map", "open=Opening", "--map", "high=Max", "--map", "low=Min")
+    assert bars() == [(JAN2, "005930", "1d", 1, 2, 1, 2, 5)]
+
+
+def test_a_line_that_cannot_be_read_at_all_does_not_offer_skip_invalid(tmp_path):
+    path = write(tmp_path, BROKER + "2024-01-04,1,2,1,2,5,extra\n")
+
+    assert load_error(path, *BROKER_MAP) == (
+        f"Nothing was loaded.\n{path}:4: extra data after last expected column"
     )

@@ -31,8 +31,9 @@ ROLE_NAMES = {
     "open": ("open", "시가", "stck_oprc"),
     "high": ("high", "고가", "stck_hgpr"),
     "low": ("low", "저가", "stck_lwpr"),
-    "close": ("close", "종가", "stck_clpr", "stck_prpr", "체결가"),
-    "volume": ("volume", "거래량", "acml_vol", "cntg_vol"),
+    # Investing.com calls the close Price (its files have Open, High and Low beside it).
+    "close": ("close", "종가", "stck_clpr", "stck_prpr", "체결가", "price"),
+    "volume": ("volume", "거래량", "acml_vol", "cntg_vol", "vol.", "vol"),
     "amount": ("amount", "거래대금", "acml_tr_pbmn"),
 }
 
@@ -218,13 +219,17 @@ def _missing_message(header: list[str], found: dict[str, int], missing: list[str
     looked = "; ".join(f"{role}: {', '.join(ROLE_NAMES[role])}" for role in missing)
     got = ", ".join(shown(c.strip()) or "(empty)" for c in header)
     message = f"the header has no {', '.join(missing)} column (looked for {looked}; found {got})"
+    mapping = " --map ".join(f"{role}=HEADER" for role in missing[:3])
     if "date" in found and "close" in found:
+        # The file may hold them under names we do not know: never say it has closes only.
         message += (
-            ". A file with closes only, such as Naver Finance's index pages, cannot make OHLCV bars"
+            f". If the file holds them under other names, name them: --map {mapping}. "
+            "A file with closes only, such as Naver Finance's index pages, cannot make OHLCV bars"
         )
     else:
         message += (
-            ". Case and surrounding spaces do not matter; a file without a header needs --columns"
+            f". Case and surrounding spaces do not matter; name a column we do not know with "
+            f"--map, such as --map {mapping}; a file without a header needs --columns"
         )
     return message
 
@@ -250,9 +255,14 @@ def from_columns(spec: str) -> Layout:
 
 
 # A file named 005930.csv, 005930_1d.csv.gz, 005930_daily.csv, 1001.csv or KOSPI.csv says its
-# symbol; a suffix that is an interval (_1d, _15m) says that too.
-FILE_NAME = re.compile(r"^(?P<stem>[^_.]+)(?:_(?P<suffix>[^.]*))?\.(csv|txt)(\.gz)?$", re.I)
-_CODE = re.compile(r"^([0-9]{4}[0-9A-Z]{2}|[0-9]{4})$")
+# symbol; a suffix that is an interval (_1d, _15m) says that too. Brokers write the code
+# with a letter before it (A005930, Cybos and KIS), Yahoo with the exchange after it
+# (005930.KS, 035720.KQ): the code inside is the symbol.
+FILE_NAME = re.compile(
+    r"^(?P<stem>[^_.]+)(?:\.(?:KS|KQ|KRX|KN))?(?:_(?P<suffix>[^.]*))?\.(csv|txt|xlsx)(\.gz)?$",
+    re.I,
+)
+_CODE = re.compile(r"^[A-Z]?(?P<code>[0-9]{4}[0-9A-Z]{2}|[0-9]{4})$")
 
 
 def from_file_name(name: str) -> tuple[str | None, str | None]:
@@ -261,6 +271,7 @@ def from_file_name(name: str) -> tuple[str | None, str | None]:
     if not match:
         return None, None
     stem = match["stem"]
-    symbol = stem if _CODE.match(stem) else index_code(stem)
+    code = _CODE.match(stem)
+    symbol = code["code"] if code else index_code(stem)
     interval = match["suffix"] if match["suffix"] in Interval.values else None
     return symbol, interval

@@ -86,7 +86,10 @@ class FileLoad:
         )
         layout = options.columns_layout(opts)
         self.head = read_head(source, has_header=layout is None)
-        self.encoding = self.head.encoding(opts.encoding, self.name)
+        # A workbook's sheet is written out as UTF-8: no encoding to guess or to advise.
+        self.encoding = (
+            "utf-8" if source.sheet is not None else self.head.encoding(opts.encoding, self.name)
+        )
         if layout is None:
             header = self.head.header_names(self.encoding, self.name)
             try:
@@ -287,7 +290,7 @@ class FileLoad:
         return Result(
             file=self.name,
             format=self.layout.format,
-            encoding=self.encoding,
+            encoding="xlsx" if self.source.sheet is not None else self.encoding,
             interval=interval or ", ".join(sorted({s.interval for s in summary.series})),
             rows=summary.rows,
             skipped=summary.skipped,
@@ -311,6 +314,7 @@ class FileLoad:
             "date_form": form.spec if form else date_forms.ISO,
             "tz": self.opts.tz,
             "bar_time": self.opts.bar_time or "start",
+            **({"sheet": self.source.sheet} if self.source.sheet is not None else {}),
         }
 
     def finished(self, result: Result, summary: Summary) -> Result:
@@ -374,7 +378,8 @@ class FileLoad:
         if match:
             where += f":{self.head.first_line + int(match.group(1)) - 1}"
         message = e.diag.message_primary or str(e).splitlines()[0]
-        if "invalid byte sequence" in message or "has no equivalent" in message:
+        bad_bytes = "invalid byte sequence" in message or "has no equivalent" in message
+        if bad_bytes and self.source.sheet is None:
             message += "; pass --encoding (utf-8, utf-8-sig or cp949)"
         return LoadError([f"{where}: {message}"])
 
@@ -391,13 +396,13 @@ def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="")
     writing nothing. `progress(name, bytes read, total=bytes or None)` is called as COPY
     reads the file; `user` (a staff user) or `os_user` ran it."""
     started, clock = timezone.now(), time.monotonic()
-    source = Source(path)
+    source = Source(path, sheet=opts.sheet)
     try:
         file_load = FileLoad(source, opts, progress)
         record = load_history.begin(
             source=source,
             layout_format=file_load.layout.format,
-            encoding=file_load.encoding,
+            encoding="xlsx" if source.sheet is not None else file_load.encoding,
             opts=opts,
             user=user,
             os_user=os_user,

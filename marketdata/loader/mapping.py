@@ -120,8 +120,9 @@ def shown_reading(reading: dict) -> str:
     """One line of the summary: the layout, mapping, units, date form, zone, bar time."""
     columns = ", ".join(f"{role}={header}" for role, header in reading["columns"].items())
     units = ", ".join(f"{role}×{factor}" for role, factor in reading["units"].items())
+    sheet = f" from sheet {reading['sheet']}" if "sheet" in reading else ""
     return (
-        f"read as {reading['layout']} ({columns}); units {units or 'as written'}; "
+        f"read as {reading['layout']}{sheet} ({columns}); units {units or 'as written'}; "
         f"dates {reading['date_form']}; naive times in {reading['tz']}; "
         f"bars stamped with their {reading['bar_time']}"
     )

@@ -137,6 +137,15 @@ class Stage(RowErrors):
             ),
         ]
 
+    def drop_blank_rows(self) -> sql.Composed:
+        """Delete the rows with nothing in them: a line of commas, as Excel writes below
+        the data of a sheet it saves as CSV."""
+        empty = sql.SQL(" AND ").join(
+            sql.SQL("coalesce(btrim({}), '') = ''").format(sql.Identifier(f"c{i}"))
+            for i in range(len(self.layout.names))
+        )
+        return sql.SQL("DELETE FROM {} WHERE {}").format(self.table, empty)
+
     def copy(self, encoding: str) -> sql.Composed:
         columns = sql.SQL(", ").join(sql.Identifier(f"c{i}") for i in range(len(self.layout.names)))
         return sql.SQL("COPY {} ({}) FROM STDIN {}").format(

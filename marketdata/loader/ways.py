@@ -133,6 +133,7 @@ def text_way(load: FileLoad) -> Result:
             load.copy(stage.copy(load.encoding))
     except DatabaseError as e:
         raise load.copy_error(e) from e
+    load.execute(stage.drop_blank_rows())
     if stage.date_form is None:
         ((present, iso),) = load.fetch(stage.date_form_query(candidates=False))
         if iso < present:
@@ -154,7 +155,12 @@ def text_way(load: FileLoad) -> Result:
             for line, column, message in load.fetch(stage.errors(MAX_ERRORS_SHOWN))
         ]
         if not opts.skip_invalid:
-            raise LoadError(errors, total=summary.bad)
+            target = rejects_path(load.source.path, opts.rejects_dir)
+            raise LoadError(
+                errors,
+                total=summary.bad,
+                hint=f"--skip-invalid loads the other rows and writes these to {target}",
+            )
         rejects = (errors, _write_rejects(load, stage))
     result = load.write(bars, summary, interval=interval, shift=shift, enforce=False)
     result.way = "text"

@@ -71,7 +71,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "paths", nargs="+", metavar="PATH", help="CSV files, .gz too; - reads stdin"
+            "paths",
+            nargs="+",
+            metavar="PATH",
+            help="CSV files, .gz too, or Excel workbooks (.xlsx); - reads stdin",
         )
         parser.add_argument(
             "--symbol",
@@ -116,6 +119,11 @@ class Command(BaseCommand):
             metavar="NAME",
             help="save how the file was read (each role's header, factors, date form) "
             "under NAME, for --layout NAME; a dry run saves nothing",
+        )
+        parser.add_argument(
+            "--sheet",
+            metavar="NAME",
+            help="the sheet of an Excel workbook (.xlsx) to read (default: the first)",
         )
         parser.add_argument("--tz", default="Asia/Seoul", help="zone of naive date-times")
         parser.add_argument("--encoding", default="auto", choices=encodings.ENCODINGS)
@@ -180,6 +188,7 @@ class Command(BaseCommand):
             date_format=options["date_format"],
             layout=options["layout"],
             save_layout=options["save_layout"],
+            sheet=options["sheet"],
         )
         verbosity = options["verbosity"]
         progress = Progress(sys.stderr) if sys.stderr.isatty() and verbosity else None
@@ -191,6 +200,8 @@ class Command(BaseCommand):
             more = e.total - len(e.errors)
             if more > 0:
                 shown += f"\n... and {more:,} more"
+            if e.hint:
+                shown += f"\n{e.hint}"
             raise CommandError(f"Nothing was loaded.\n{shown}") from e
         except DatabaseError as e:
             raise CommandError(f"Nothing was loaded: the database said: {e}".strip()) from e
