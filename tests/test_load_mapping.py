@@ -211,6 +211,7 @@ def test_the_load_record_keeps_how_the_file_was_read(tmp_path):
         "tz": "Asia/Seoul",
         "bar_time": "start",
         "duplicates": 0,
+        "holidays": 0,
     }
 
 

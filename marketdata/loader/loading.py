@@ -110,6 +110,7 @@ class FileLoad:
         self.stage.date_form = date_forms.parse(opts.date_format)
         self.cursor = None
         self.load_id = None  # the record of this load, once it has one
+        self.holiday_lines = None  # lines copying the day before on closed days (holidays.py)
 
     def run(self) -> Result:
         """Try each way in, in order, until one takes the file. A way that fails rolls back
@@ -410,7 +411,11 @@ def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="")
         )
         file_load.load_id = record.pk
         result = file_load.run()
-        record.options["read"] = {**result.reading, "duplicates": result.duplicates}
+        record.options["read"] = {
+            **result.reading,
+            "duplicates": result.duplicates,
+            "holidays": result.holidays,
+        }
         if opts.save_layout:
             layouts.save(
                 opts.save_layout, file_load, saved_by=user.get_username() if user else os_user

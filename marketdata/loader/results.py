@@ -66,10 +66,12 @@ class Result:
     repaired: int = 0
     phantoms: int = 0
     duplicates: int = 0  # rows that repeat an earlier row exactly: read as one bar
+    holidays: int = 0  # rows on days KRX was closed that copy the day before (holidays.py)
     errors: list[str] = field(default_factory=list)
     repaired_lines: list[int] = field(default_factory=list)
     phantom_lines: list[int] = field(default_factory=list)
     duplicate_lines: list[int] = field(default_factory=list)
+    holiday_lines: list[int] = field(default_factory=list)
     rejects_path: Path | None = None
     series: list[Series] = field(default_factory=list)
     without_metadata: list[str] = field(default_factory=list)
@@ -85,6 +87,11 @@ class Result:
             + (
                 f", duplicates {self.duplicates:,} (identical rows, one bar)"
                 if self.duplicates
+                else ""
+            )
+            + (
+                f", holidays {self.holidays:,} (copies of the day before, KRX closed)"
+                if self.holidays
                 else ""
             )
         )

@@ -441,6 +441,10 @@ class Stage(RowErrors):
             "SELECT count(*), coalesce((array_agg(line ORDER BY line))[1:{limit}], '{{}}') FROM d"
         ).format(parsed=self.parsed, limit=sql.Literal(limit))
 
+    def drop_lines(self) -> sql.Composed:
+        """Delete the parsed rows of the lines given as the parameter (an array)."""
+        return sql.SQL("DELETE FROM {} WHERE line = ANY(%s)").format(self.parsed)
+
     def text_bars(self) -> sql.Composed:
         return sql.SQL(
             "SELECT line, time, symbol, iv, open, high, low, close, volume, skipped, repaired, "

@@ -18,7 +18,7 @@ from django.db import (
 )
 from psycopg2.errors import CardinalityViolation, DeadlockDetected
 
-from marketdata.loader import bar_queries, date_forms, formats
+from marketdata.loader import bar_queries, date_forms, formats, holidays
 from marketdata.loader.errors import LoadError
 from marketdata.loader.results import (
     MAX_ERRORS_SHOWN,
@@ -28,6 +28,7 @@ from marketdata.loader.results import (
     inserted,
 )
 from marketdata.loader.sources import rejects_path
+from marketdata.models import Interval
 from marketdata.sessions import KST
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def typed_way(load: FileLoad) -> Result:
     if summary.bad:
         raise NotThisWay
     interval, shift, aligned = load.resolve_interval(bars, summary)
-    if not aligned:
+    if not aligned or _holiday_copies(load, bars, interval):
         raise NotThisWay
     # A bar given twice goes the text way, which tells identical rows (one bar) from rows
     # that contradict each other (an error). Into an empty range DO UPDATE itself refuses
@@ -145,6 +146,10 @@ def text_way(load: FileLoad) -> Result:
     bars = stage.text_bars()
     summary = load.summarize(bars)
     interval, shift, aligned = load.resolve_interval(bars, summary)
+    holidays = _holiday_copies(load, bars, interval)
+    if holidays:
+        load.cursor.execute(load.render(stage.drop_lines()), [holidays])
+        summary = load.summarize(bars)
     if not aligned:
         load.execute(stage.mark_misaligned(interval))
         summary = load.summarize(bars)
@@ -165,7 +170,8 @@ def text_way(load: FileLoad) -> Result:
     result = load.write(bars, summary, interval=interval, shift=shift, enforce=False)
     result.way = "text"
     result.duplicates, result.duplicate_lines = duplicates, duplicate_lines
-    result.rows += duplicates
+    result.holidays, result.holiday_lines = len(holidays), holidays[:MAX_LINES_SHOWN]
+    result.rows += duplicates + len(holidays)
     if rejects:
         result.rejected = summary.bad
         result.errors, result.rejects_path = rejects
@@ -173,6 +179,16 @@ def text_way(load: FileLoad) -> Result:
 
 
 WAYS = (direct_way, typed_way, text_way)
+
+
+def _holiday_copies(load: FileLoad, bars, interval: str | None) -> list[int]:
+    """The lines of daily rows on days KRX was closed that copy the day before (holidays.py),
+    found once per file: the text way reuses what the typed way found."""
+    if interval != Interval.DAY:
+        return []
+    if load.holiday_lines is None:
+        load.holiday_lines = holidays.holiday_lines(load.fetch(holidays.copies(bars)))
+    return load.holiday_lines
 
 
 def _write_rejects(load: FileLoad, stage) -> Path:

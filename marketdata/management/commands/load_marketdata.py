@@ -228,6 +228,7 @@ class Command(BaseCommand):
             skipped=sum(r.skipped for r in results),
             rejected=sum(r.rejected for r in results),
             duplicates=sum(r.duplicates for r in results),
+            holidays=sum(r.holidays for r in results),
         )
         for r in results:
             if r.repaired:
@@ -241,6 +242,12 @@ class Command(BaseCommand):
                     f"{r.file}: {r.duplicates:,} rows repeat an earlier row exactly and were "
                     f"read as one bar with it: lines {_lines(r.duplicate_lines)}"
                     + (" ..." if r.duplicates > len(r.duplicate_lines) else "")
+                )
+            if r.holidays:
+                self.stdout.write(
+                    f"{r.file}: skipped {r.holidays:,} rows on days KRX was closed that copy "
+                    f"the day before: lines {_lines(r.holiday_lines)}"
+                    + (" ..." if r.holidays > len(r.holiday_lines) else "")
                 )
             if r.phantoms:
                 self.stderr.write(
