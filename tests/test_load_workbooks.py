@@ -7,7 +7,10 @@ from io import StringIO
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from marketdata.loader import loading
 from marketdata.models import Load, MarketData
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +144,48 @@ def test_a_zip_that_is_no_workbook_says_so_without_encoding_advice(tmp_path):
         "as one: "
     )
     assert "--encoding" not in error
+
+
+def test_a_workbook_that_would_unpack_past_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    from marketdata.loader import workbooks
+
+    path = workbook(tmp_path / "005930.xlsx", {"Sheet1": [HEADER, *ROWS]})
+    monkeypatch.setattr(workbooks, "MAX_UNPACKED", 1000)
+
+    error = load_error(path)
+
+    assert error.startswith(f"Nothing was loaded.\n{path}: the workbook unpacks to ")
+    assert error.endswith(
+        " bytes, more than the 1,000 a sheet of bars needs; save the sheet as CSV"
+    )
+
+
+_GOOD = []
+
+
+def good_workbook(tmp_path) -> bytes:
+    """One workbook's bytes for every example (a saved workbook holds the time it was saved)."""
+    if not _GOOD:
+        _GOOD.append(workbook(tmp_path / "good.xlsx", {"Sheet1": [HEADER, *ROWS]}).read_bytes())
+    return _GOOD[0]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_a_damaged_workbook_loads_or_fails_with_a_message(tmp_path, data):
+    path = tmp_path / "005930.xlsx"
+    content = bytearray(good_workbook(tmp_path))
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(content) - 1))
+        content[at] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        content = content[: data.draw(st.integers(4, len(content)))]
+    path.write_bytes(bytes(content))
+    try:
+        loading.load([str(path)], loading.Options(symbol="005930"))
+    except loading.LoadError as e:
+        assert e.errors and all(line.startswith(str(path)) for line in e.errors), e.errors

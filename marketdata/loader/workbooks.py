@@ -14,6 +14,10 @@ from marketdata.loader.errors import LoadError, shown
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), and other OLE files
+# What a workbook's parts may unpack to, by its zip directory: a sheet of 10 million bars
+# is about 1 GB of XML; more is a zip bomb, not bars. (Python's zip reader stops at the
+# sizes a directory declares.)
+MAX_UNPACKED = 4 * 2**30
 
 
 def kind(start: bytes) -> str | None:
@@ -49,15 +53,31 @@ def to_csv(path: str, name: str, *, sheet: str | None, out) -> str:
     # A stream, not the path: openpyxl would judge a path by its suffix.
     with open(path, "rb") as stream:
         try:
+            unpacked = sum(part.file_size for part in zipfile.ZipFile(stream).infolist())
+            if unpacked > MAX_UNPACKED:
+                raise LoadError(
+                    [
+                        f"{name}: the workbook unpacks to {unpacked:,} bytes, more than "
+                        f"the {MAX_UNPACKED:,} a sheet of bars needs; save the sheet as CSV"
+                    ]
+                )
+            stream.seek(0)
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+            try:
+                return _write_sheet(book, name, sheet=sheet, out=out)
+            finally:
+                book.close()
+        except LoadError:
+            raise
+        except Exception as e:
+            # A damaged workbook fails anywhere in zlib, the zip reader, the XML parser or
+            # openpyxl, with any of their exceptions: each is a file that cannot be read.
             raise LoadError(
-                [f"{name}: the file starts as an Excel workbook but cannot be read as one: {e}"]
+                [
+                    f"{name}: the file starts as an Excel workbook but cannot be read as one: "
+                    f"{shown(str(e) or type(e).__name__)}"
+                ]
             ) from e
-        try:
-            return _write_sheet(book, name, sheet=sheet, out=out)
-        finally:
-            book.close()
 
 
 def _write_sheet(book, name: str, *, sheet: str | None, out) -> str:
