@@ -267,7 +267,10 @@ class Load(models.Model):
         verbose_name = _("load")
         verbose_name_plural = _("loads")
         ordering = ("-started_at", "-id")
-        permissions = [("undo_load", _("Can undo a load of market data"))]
+        permissions = [
+            ("undo_load", _("Can undo a load of market data")),
+            ("load_bars", _("Can load bars from a file in the admin")),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.file}"
