@@ -141,22 +141,24 @@ _VALID = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 
 
 def inference_query(
-    table: sql.Composable, column: sql.Composable, iso: sql.Composable, *, candidates: bool
-):
-    """Per form, how many dates of `column` it reads as a date in range: the dates that are
-    there, then ISO (the expression `iso` of the column), then, with `candidates`, each of
-    CANDIDATES (a second query, for the files whose dates are not all ISO)."""
-    date = sql.SQL("btrim({})").format(column)
-    counts = [sql.SQL("count(*) FILTER (WHERE {} ~ {})").format(iso, sql.Literal(_VALID))]
+    table: sql.Composable, column: sql.Composable, iso, *, candidates: bool
+) -> sql.Composed:
+    """Per form, how many of the distinct dates of `column` it reads as a date in range:
+    the distinct dates there are, then ISO (`iso(date)` gives the ISO expression), then,
+    with `candidates`, each of CANDIDATES (a second query, for the files whose dates are
+    not all ISO). Distinct values: a file of many symbols repeats each date."""
+    date = sql.SQL("d")
+    counts = [sql.SQL("count(*) FILTER (WHERE {} ~ {})").format(iso(date), sql.Literal(_VALID))]
     for spec in CANDIDATES if candidates else ():
         counts.append(
             sql.SQL("count(*) FILTER (WHERE {} ~ {})").format(
                 DateForm.parse(spec).iso(date), sql.Literal(_VALID)
             )
         )
-    return sql.SQL("SELECT count(*) FILTER (WHERE {d} <> ''), {counts} FROM {table}").format(
-        d=date, counts=sql.SQL(", ").join(counts), table=table
-    )
+    return sql.SQL(
+        "SELECT count(*), {counts} FROM (SELECT DISTINCT btrim({column}) AS d FROM {table} "
+        "WHERE btrim({column}) <> '') dates"
+    ).format(counts=sql.SQL(", ").join(counts), column=column, table=table)
 
 
 def choose(counts: tuple, name: str, column: str) -> DateForm | None:

@@ -62,6 +62,7 @@ class Stage(RowErrors):
         self.table = sql.Identifier(f"qb_load_stage_{n}")
         self.parsed = sql.Identifier(f"qb_load_parsed_{n}")
         self.lines = sql.Identifier(f"qb_load_line_{n}")
+        self.dates = sql.Identifier(f"qb_load_dates_{n}")
         self.date_form = None  # a date_forms.DateForm when the dates are not ISO 8601
 
     def _c(self, role: str) -> sql.Identifier:
@@ -105,7 +106,7 @@ class Stage(RowErrors):
 
     def drop(self) -> list[sql.Composed]:
         return [
-            sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.parsed),
+            sql.SQL("DROP TABLE IF EXISTS {}, {}, {}").format(self.table, self.parsed, self.dates),
             sql.SQL("DROP SEQUENCE IF EXISTS {}").format(self.lines),
         ]
 
@@ -294,7 +295,7 @@ class Stage(RowErrors):
     def _raw_text(self) -> sql.Composed:
         """Each line's values as text, trimmed; `t` is the date in ISO order."""
         date = sql.SQL("btrim({})").format(self._c("date"))
-        t = self.date_form.iso(date) if self.date_form else self.iso_date(date)
+        t = sql.SQL("coalesce(dm.t, '')") if self.date_form else self.iso_date(date)
         hour = sql.SQL("NULL::text")
         if self.layout.has("hour"):
             # 09:01:00, 0901 and 090100 are one time of day.
@@ -329,7 +330,7 @@ class Stage(RowErrors):
         ).format(s=suffix)
         return sql.SQL(
             "SELECT line, {date} AS date_raw, {hour} AS hour_raw, {t} AS t, {symbol} AS symbol, "
-            "{iv} AS iv, {values} FROM {table}"
+            "{iv} AS iv, {values} FROM {table} {dates}"
         ).format(
             date=date,
             hour=hour,
@@ -338,7 +339,27 @@ class Stage(RowErrors):
             iv=self._iv(),
             values=values,
             table=self.table,
+            dates=sql.SQL("LEFT JOIN {} dm ON dm.raw = {}").format(self.dates, date)
+            if self.date_form
+            else sql.SQL(""),
         )
+
+    def map_dates(self) -> list[sql.Composed]:
+        """The ISO text of each distinct date of the file, in its date form: a file of many
+        symbols repeats each date, and reading a form costs more than joining."""
+        date = sql.SQL("btrim({})").format(self._c("date"))
+        return [
+            sql.SQL(
+                "CREATE TEMP TABLE {dates} AS SELECT raw, {iso} AS t "
+                "FROM (SELECT DISTINCT {date} AS raw FROM {table}) d"
+            ).format(
+                dates=self.dates,
+                date=date,
+                iso=self.date_form.iso(sql.SQL("raw")),
+                table=self.table,
+            ),
+            sql.SQL("ANALYZE {}").format(self.dates),
+        ]
 
     @staticmethod
     def iso_date(date: sql.Composable) -> sql.Composed:
@@ -351,10 +372,7 @@ class Stage(RowErrors):
     def date_form_query(self, *, candidates: bool) -> sql.Composed:
         """How many of the file's dates each form reads (date_forms.choose decides)."""
         return date_forms.inference_query(
-            self.table,
-            self._c("date"),
-            self.iso_date(sql.SQL("btrim({})").format(self._c("date"))),
-            candidates=candidates,
+            self.table, self._c("date"), self.iso_date, candidates=candidates
         )
 
     @staticmethod

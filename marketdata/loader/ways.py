@@ -140,6 +140,8 @@ def text_way(load: FileLoad) -> Result:
         if iso < present:
             (counts,) = load.fetch(stage.date_form_query(candidates=True))
             stage.date_form = date_forms.choose(counts, load.name, load.layout.name("date"))
+    if stage.date_form:
+        load.execute(*stage.map_dates())
     load.execute(stage.parse(), stage.mark_contradictions())
     ((duplicates, duplicate_lines),) = load.fetch(stage.drop_duplicates(MAX_LINES_SHOWN))
     load.execute(stage.analyze_parsed())
