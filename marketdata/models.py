@@ -267,7 +267,10 @@ class Load(models.Model):
         verbose_name = _("load")
         verbose_name_plural = _("loads")
         ordering = ("-started_at", "-id")
-        permissions = [("undo_load", _("Can undo a load of market data"))]
+        permissions = [
+            ("undo_load", _("Can undo a load of market data")),
+            ("load_bars", _("Can load bars from a file in the admin")),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.file}"
@@ -349,3 +352,26 @@ class ReplacedBar(models.Model):
 
     def __str__(self):
         return f"{self.symbol} {self.interval_type} {self.time:%Y-%m-%d %H:%M} C {self.close}"
+
+
+class BarLayout(models.Model):
+    """A file layout a person taught the loader once (`load_marketdata --save-layout NAME`)
+    and names again (`--layout NAME`): the header of each role, factors for units, and the
+    form of the dates (marketdata/loader/layouts.py)."""
+
+    name = models.SlugField(_("name"), max_length=60, unique=True, allow_unicode=True)
+    maps = models.JSONField(
+        _("columns"), default=list, blank=True, help_text=_("ROLE=HEADER[*FACTOR], as --map")
+    )
+    date_format = models.CharField(_("date form"), max_length=40, blank=True)
+    saved_by = models.CharField(_("saved by"), max_length=150, blank=True)
+    saved_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    class Meta:
+        db_table = "market_data_bar_layouts"
+        verbose_name = _("file layout")
+        verbose_name_plural = _("file layouts")
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name

@@ -51,6 +51,7 @@ def permissions(role):
         edits = Q()
         for model in OPERATOR_MODELS:
             edits |= Q(codename__in=[f"add_{model}", f"change_{model}"])
+        edits |= Q(codename="load_bars")  # the admin's load page (marketdata/admin/bar_uploads.py)
         return ours.filter(Q(codename__startswith="view_") | edits)
     return Permission.objects.exclude(content_type__app_label__in=SUPERUSER_APPS)
 

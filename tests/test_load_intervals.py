@@ -94,7 +94,8 @@ def test_minutes_off_the_interval_grid_are_refused(tmp_path):
     path = write(tmp_path, "005930.csv", FDR + rows(times))
     assert load_error(path, "--interval", "15m") == (
         "Nothing was loaded.\n005930.csv:4: Date: 2024-01-02 09:20 does not start a 15m bar: "
-        "its bars start on whole minutes divisible by 15, from 00:00 KST"
+        "its bars start on whole minutes divisible by 15, from 00:00 KST\n"
+        "--skip-invalid loads the other rows and writes these to 005930.csv.rejects.csv"
     )
 
 
@@ -106,7 +107,8 @@ def test_a_canonical_file_is_held_to_its_own_interval_column(tmp_path):
     )
     assert load_error(path) == (
         "Nothing was loaded.\nbars.csv:3: time: 2024-01-02 09:00 does not start a 1d bar: its "
-        "bars are stamped 00:00 KST, the session date"
+        "bars are stamped 00:00 KST, the session date\n"
+        "--skip-invalid loads the other rows and writes these to bars.csv.rejects.csv"
     )
 
 

@@ -202,10 +202,12 @@ def test_bars_that_look_stamped_with_their_end_are_refused_unless_told():
 
 def test_a_close_only_file_is_refused_saying_why():
     assert load_error("kospi_total.csv") == (
-        "Nothing was loaded.\nkospi_total.csv:1: the header has no open, high, low, volume "
+        "Nothing was loaded.\nkospi_total.csv:1: the header has no open, high, low "
         "column (looked for open: open, 시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, "
-        "저가, stck_lwpr; volume: volume, 거래량, acml_vol, cntg_vol; found (empty), 날짜, 체결가, "
-        "전일비, 등락률, 거래량(천주), 거래대금(백만)). A file with closes only, such as Naver "
+        "저가, stck_lwpr; found (empty), 날짜, 체결가, "
+        "전일비, 등락률, 거래량(천주), 거래대금(백만)). If the file holds them under other names, "
+        "name them: --map open=HEADER --map high=HEADER --map low=HEADER. A file with closes "
+        "only, such as Naver "
         "Finance's index pages, cannot make OHLCV bars"
     )
 

@@ -188,12 +188,12 @@ def test_a_file_without_symbol_needs_one(tmp_path):
 def test_an_unknown_header_says_what_was_looked_for_and_what_was_found(tmp_path):
     path = write(tmp_path, "005930.csv", "day,price\n2024-01-02,1\n")
     assert load_error(path) == (
-        f"Nothing was loaded.\n{path}:1: the header has no date, open, high, low, close, volume "
+        f"Nothing was loaded.\n{path}:1: the header has no date, open, high, low, volume "
         "column (looked for date: date, 날짜, 일자, stck_bsop_date, datetime, time; open: open, "
-        "시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, 저가, stck_lwpr; close: close, "
-        "종가, stck_clpr, stck_prpr, 체결가; volume: volume, 거래량, acml_vol, cntg_vol; found "
-        "day, price). Case and surrounding spaces do not matter; a file without a header needs "
-        "--columns"
+        "시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, 저가, stck_lwpr; volume: "
+        "volume, 거래량, acml_vol, cntg_vol, vol., vol; found day, price). Case and surrounding "
+        "spaces do not matter; name a column we do not know with --map, such as --map "
+        "date=HEADER --map open=HEADER --map high=HEADER; a file without a header needs --columns"
     )
 
 
@@ -254,7 +254,10 @@ FEBRUARY = "2024-02-01,005930,1d,71000,72000,70000,71500,1000"
 def test_each_rule_names_file_line_column_and_value(tmp_path, row, error):
     path = write(tmp_path, "bars.csv", QB_HEADER + GOOD + "\n" + row + "\n")
 
-    assert load_error(path) == f"Nothing was loaded.\n{path}:3: {error}"
+    assert load_error(path) == (
+        f"Nothing was loaded.\n{path}:3: {error}\n"
+        f"--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
+    )
     assert bars() == []
 
 
@@ -264,17 +267,23 @@ def test_values_are_quoted_as_the_file_writes_them(tmp_path):
         "005930.csv",
         'Date,Open,High,Low,Close,Volume\n2024-01-02,"70,500","69,800","70,100","70,000",1\n',
     )
-    assert load_error(path) == f"Nothing was loaded.\n{path}:2: High: 69,800 is below low 70,100"
+    assert load_error(path) == (
+        f"Nothing was loaded.\n{path}:2: High: 69,800 is below low 70,100"
+        f"\n--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
+    )
 
 
-def test_a_bar_given_twice_names_both_lines(tmp_path):
+def test_a_bar_given_twice_with_other_values_names_both_lines(tmp_path):
+    other = GOOD.replace(",1000", ",1001")
     path = write(
         tmp_path,
         "bars.csv",
-        QB_HEADER + GOOD + "\n" + GOOD.replace("2024-01-02", "2024-01-03") + "\n" + GOOD + "\n",
+        QB_HEADER + GOOD + "\n" + GOOD.replace("2024-01-02", "2024-01-03") + "\n" + other + "\n",
     )
+    message = "2024-01-02: lines 2, 4 give the bar of 005930 1d different values"
     assert load_error(path) == (
-        f"Nothing was loaded.\n{path}:4: time: 2024-01-02 repeats the bar of line 2 (005930 1d)"
+        f"Nothing was loaded.\n{path}:2: time: {message}\n{path}:4: time: {message}"
+        f"\n--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
     )
 
 
@@ -305,10 +314,14 @@ def test_a_byte_that_is_not_utf8_after_the_sample_is_named_with_a_hint(tmp_path)
 def test_every_error_is_reported_up_to_fifty_with_the_total(tmp_path):
     rows = "".join(f"2024-01-{d:02d},005930,1d,1,1,2,1,1\n" for d in range(1, 31))
     rows += "".join(f"2024-02-{d:02d},005930,1d,1,1,2,1,1\n" for d in range(1, 29))
-    message = load_error(write(tmp_path, "bars.csv", QB_HEADER + rows))
+    path = write(tmp_path, "bars.csv", QB_HEADER + rows)
+    message = load_error(path)
     lines = message.splitlines()
-    assert len(lines) == 1 + 50 + 1
-    assert lines[-1] == "... and 8 more"
+    assert len(lines) == 1 + 50 + 2
+    assert lines[-2] == "... and 8 more"
+    assert (
+        lines[-1] == f"--skip-invalid loads the other rows and writes these to {path}.rejects.csv"
+    )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -420,17 +433,20 @@ def test_exit_codes_say_loaded_nothing_loaded_or_loaded_with_rejects(tmp_path):
 
     failed = run(bad)
     assert failed.returncode == 1
-    assert failed.stderr == f"CommandError: Nothing was loaded.\n{bad}:2: high: 1 is below low 2\n"
+    assert failed.stderr == (
+        f"CommandError: Nothing was loaded.\n{bad}:2: high: 1 is below low 2\n"
+        f"--skip-invalid loads the other rows and writes these to {bad}.rejects.csv\n"
+    )
 
     ok = run(good)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(
+    assert ok.stdout.splitlines()[-1].startswith(
         "inserted 2, updated 0, unchanged 0, skipped 1 (no trading), rejected 0 in "
     )
 
     partly = run(some_bad, "--skip-invalid")
     assert partly.returncode == 3
-    assert partly.stdout.startswith(
+    assert partly.stdout.splitlines()[-1].startswith(
         "inserted 1, updated 0, unchanged 0, skipped 0 (no trading), rejected 1 in "
     )
     assert "CommandError" not in partly.stderr
@@ -442,7 +458,7 @@ def test_exit_codes_say_loaded_nothing_loaded_or_loaded_with_rejects(tmp_path):
     # --skip-invalid, and every row was rejected: nothing was loaded.
     none = run(bad, "--skip-invalid")
     assert none.returncode == 1
-    assert none.stdout.startswith(
+    assert none.stdout.splitlines()[-1].startswith(
         "inserted 0, updated 0, unchanged 0, skipped 0 (no trading), rejected 1 in "
     )
     assert none.stderr == (

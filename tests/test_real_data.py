@@ -201,10 +201,12 @@ def test_the_repaired_rows_are_reported_by_line():
         (
             "10-naver-index-cp949/kospi_total.csv",
             (),
-            "{path}:1: the header has no open, high, low, volume column (looked for open: open, "
-            "시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, 저가, stck_lwpr; volume: "
-            "volume, 거래량, acml_vol, cntg_vol; found (empty), 날짜, 체결가, 전일비, 등락률, "
-            "거래량(천주), 거래대금(백만)). A file with closes only, such as Naver Finance's "
+            "{path}:1: the header has no open, high, low column (looked for open: open, "
+            "시가, stck_oprc; high: high, 고가, stck_hgpr; low: low, 저가, stck_lwpr; "
+            "found (empty), 날짜, 체결가, 전일비, 등락률, "
+            "거래량(천주), 거래대금(백만)). If the file holds them under other names, name them: "
+            "--map open=HEADER --map high=HEADER --map low=HEADER. A file with closes only, "
+            "such as Naver Finance's "
             "index pages, cannot make OHLCV bars",
         ),
         (

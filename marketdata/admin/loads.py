@@ -2,15 +2,18 @@
 it replaced, and the action that undoes loads, with a preview. Read-only otherwise: loads
 are made by load_marketdata, never by hand."""
 
+from functools import partial
 from pathlib import PurePath
 
 from django.contrib import admin, messages
 from django.db.models import Count, Min
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from display import numbers, times
 from display.lists import FiguresAdmin, clipped, column
+from marketdata.admin import bar_uploads
 from marketdata.loader import history as load_history
 from marketdata.loader import undo
 from marketdata.models import Load, LoadSeries
@@ -91,6 +94,14 @@ class LoadAdmin(FiguresAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(partial(bar_uploads.upload_view, model_admin=self))
+        return [path("upload/", upload, name="marketdata_load_upload"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        may_load = request.user.has_perm(bar_uploads.LOAD)
+        return super().changelist_view(request, {**(extra_context or {}), "may_load": may_load})
 
     def has_undo_permission(self, request):
         return request.user.has_perm("marketdata.undo_load")

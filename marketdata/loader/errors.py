@@ -7,9 +7,10 @@ __all__ = ["SHOWN_CHARS", "LoadError", "shown"]
 
 class LoadError(Exception):
     """The run failed and wrote nothing; `errors` are lines such as "file:line: column: ..."
-    (at most the first few), `total` how many there were in all."""
+    (at most the first few), `total` how many there were in all, `hint` what to do."""
 
-    def __init__(self, errors, total=None):
+    def __init__(self, errors, total=None, hint=None):
         self.errors = list(errors)
         self.total = total if total is not None else len(self.errors)
+        self.hint = hint
         super().__init__("\n".join(self.errors))

@@ -9,14 +9,16 @@ columns are ignored. FORMATS names the sources we know, for the load record and 
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from marketdata.loader.errors import shown
+from marketdata.loader.mapping import SCALED, split_unit
 from marketdata.models import Interval
 from marketdata.symbols import index_code
 
 REQUIRED = ("date", "open", "high", "low", "close", "volume")
-OPTIONAL = ("hour", "symbol", "interval")
+OPTIONAL = ("hour", "symbol", "interval", "amount")
 PRICES = ("open", "high", "low", "close")
 VALUES = (*PRICES, "volume")
 
@@ -29,8 +31,10 @@ ROLE_NAMES = {
     "open": ("open", "시가", "stck_oprc"),
     "high": ("high", "고가", "stck_hgpr"),
     "low": ("low", "저가", "stck_lwpr"),
-    "close": ("close", "종가", "stck_clpr", "stck_prpr", "체결가"),
-    "volume": ("volume", "거래량", "acml_vol", "cntg_vol"),
+    # Investing.com calls the close Price (its files have Open, High and Low beside it).
+    "close": ("close", "종가", "stck_clpr", "stck_prpr", "체결가", "price"),
+    "volume": ("volume", "거래량", "acml_vol", "cntg_vol", "vol.", "vol"),
+    "amount": ("amount", "거래대금", "acml_tr_pbmn"),
 }
 
 
@@ -81,6 +85,7 @@ FORMATS = [
 ]
 BY_NAME = {f.name: f for f in FORMATS}
 GENERIC = "generic"
+MAPPED = "mapped"  # roles given by --map
 COLUMNS = "columns"  # a file without a header, its columns named by --columns
 
 
@@ -96,6 +101,8 @@ class Layout:
     names: tuple[str, ...]  # each column's name, as the header (or --columns) gives it
     position: dict[str, int]  # role -> column index
     has_header: bool = True
+    # role -> the factor its values are multiplied by (units: 천주 1000), where not 1
+    factors: dict[str, Decimal] = field(default_factory=dict, compare=False)
 
     def has(self, role: str) -> bool:
         return role in self.position
@@ -110,15 +117,53 @@ def normal(name: str) -> str:
 
 
 def _find(role: str, names: list[str], position: dict[str, int]) -> None:
+    taken = set(position.values())
     for candidate in ROLE_NAMES[role]:
-        if candidate in names:
-            position[role] = names.index(candidate)
-            return
+        for i, name in enumerate(names):
+            if name == candidate and i not in taken:
+                position[role] = i
+                return
 
 
-def detect(header: list[str], forced: str = "auto") -> Layout:
-    """The layout of a file with this header; `forced` names a format it must have."""
+def _mapped(header: list[str], mapped: dict) -> dict[str, int]:
+    """The column of each mapped role: the header as written, or without its unit."""
     names = [normal(c) for c in header]
+    bases = [normal(split_unit(c)[0]) for c in header]
+    position, missing = {}, []
+    for role, (wanted, _factor) in mapped.items():
+        want = normal(wanted)
+        found = next((i for i, n in enumerate(names) if n == want), None)
+        if found is None:
+            found = next((i for i, n in enumerate(bases) if n == want), None)
+        if found is None:
+            missing.append(wanted)
+        else:
+            position[role] = found
+    if missing:
+        got = ", ".join(shown(c.strip()) or "(empty)" for c in header)
+        raise FormatError(
+            f"--map: the header has no {', '.join(map(shown, missing))} column (found {got})"
+        )
+    return position
+
+
+def _factors(header: list[str], position: dict[str, int], mapped: dict) -> dict[str, Decimal]:
+    factors = {}
+    for role, i in position.items():
+        if role not in SCALED:
+            continue
+        factor = (mapped.get(role) or (None, None))[1] or split_unit(header[i].strip())[1]
+        if factor is not None and factor != 1:
+            factors[role] = factor
+    return factors
+
+
+def detect(header: list[str], forced: str = "auto", mapped: dict | None = None) -> Layout:
+    """The layout of a file with this header; `forced` names a format it must have;
+    `mapped` ({role: (header, factor)}, from --map) gives roles the header does not name
+    as we know them. Units after a name (거래량(천주)) become factors."""
+    mapped = mapped or {}
+    names = [normal(split_unit(c)[0]) for c in header]
     present = set(names)
     if forced != "auto":
         fmt = BY_NAME[forced]
@@ -131,24 +176,34 @@ def detect(header: list[str], forced: str = "auto") -> Layout:
         position = {role: names.index(c.lower()) for role, c in fmt.columns.items()}
         label = forced
     else:
-        position = {}
+        position = _mapped(header, mapped)
         for role in REQUIRED:
-            _find(role, names, position)
+            if role not in position:
+                _find(role, names, position)
         missing = [r for r in REQUIRED if r not in position]
         if missing:
             raise FormatError(_missing_message(header, position, missing))
-        label = next(
-            (
-                f.name
-                for f in FORMATS
-                if all(c.lower() in present for c in (*f.columns.values(), *f.marks))
-            ),
-            GENERIC,
+        label = (
+            MAPPED
+            if mapped
+            else next(
+                (
+                    f.name
+                    for f in FORMATS
+                    if all(c.lower() in present for c in (*f.columns.values(), *f.marks))
+                ),
+                GENERIC,
+            )
         )
     for role in OPTIONAL:
         if role not in position:
             _find(role, names, position)
-    return Layout(format=label, names=tuple(c.strip() for c in header), position=position)
+    return Layout(
+        format=label,
+        names=tuple(c.strip() for c in header),
+        position=position,
+        factors=_factors(header, position, mapped),
+    )
 
 
 def _looks_like_data(value: str) -> bool:
@@ -164,13 +219,17 @@ def _missing_message(header: list[str], found: dict[str, int], missing: list[str
     looked = "; ".join(f"{role}: {', '.join(ROLE_NAMES[role])}" for role in missing)
     got = ", ".join(shown(c.strip()) or "(empty)" for c in header)
     message = f"the header has no {', '.join(missing)} column (looked for {looked}; found {got})"
+    mapping = " --map ".join(f"{role}=HEADER" for role in missing[:3])
     if "date" in found and "close" in found:
+        # The file may hold them under names we do not know: never say it has closes only.
         message += (
-            ". A file with closes only, such as Naver Finance's index pages, cannot make OHLCV bars"
+            f". If the file holds them under other names, name them: --map {mapping}. "
+            "A file with closes only, such as Naver Finance's index pages, cannot make OHLCV bars"
         )
     else:
         message += (
-            ". Case and surrounding spaces do not matter; a file without a header needs --columns"
+            f". Case and surrounding spaces do not matter; name a column we do not know with "
+            f"--map, such as --map {mapping}; a file without a header needs --columns"
         )
     return message
 
@@ -196,9 +255,14 @@ def from_columns(spec: str) -> Layout:
 
 
 # A file named 005930.csv, 005930_1d.csv.gz, 005930_daily.csv, 1001.csv or KOSPI.csv says its
-# symbol; a suffix that is an interval (_1d, _15m) says that too.
-FILE_NAME = re.compile(r"^(?P<stem>[^_.]+)(?:_(?P<suffix>[^.]*))?\.(csv|txt)(\.gz)?$", re.I)
-_CODE = re.compile(r"^([0-9]{4}[0-9A-Z]{2}|[0-9]{4})$")
+# symbol; a suffix that is an interval (_1d, _15m) says that too. Brokers write the code
+# with a letter before it (A005930, Cybos and KIS), Yahoo with the exchange after it
+# (005930.KS, 035720.KQ): the code inside is the symbol.
+FILE_NAME = re.compile(
+    r"^(?P<stem>[^_.]+)(?:\.(?:KS|KQ|KRX|KN))?(?:_(?P<suffix>[^.]*))?\.(csv|txt|xlsx)(\.gz)?$",
+    re.I,
+)
+_CODE = re.compile(r"^[A-Z]?(?P<code>[0-9]{4}[0-9A-Z]{2}|[0-9]{4})$")
 
 
 def from_file_name(name: str) -> tuple[str | None, str | None]:
@@ -207,6 +271,7 @@ def from_file_name(name: str) -> tuple[str | None, str | None]:
     if not match:
         return None, None
     stem = match["stem"]
-    symbol = stem if _CODE.match(stem) else index_code(stem)
+    code = _CODE.match(stem)
+    symbol = code["code"] if code else index_code(stem)
     interval = match["suffix"] if match["suffix"] in Interval.values else None
     return symbol, interval

@@ -25,8 +25,7 @@ import functools
 import itertools
 import re
 import time
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db import (
     DatabaseError,
@@ -37,7 +36,16 @@ from django.utils import timezone
 from psycopg2 import sql
 from psycopg2.errors import DeadlockDetected, UniqueViolation
 
-from marketdata.loader import bar_queries, formats, intervals, staging
+from marketdata.loader import (
+    bar_queries,
+    date_forms,
+    formats,
+    intervals,
+    layouts,
+    mapping,
+    options,
+    staging,
+)
 from marketdata.loader import history as load_history
 from marketdata.loader.errors import LoadError
 from marketdata.loader.results import (
@@ -56,7 +64,7 @@ from marketdata.loader.results import (
 from marketdata.loader.sources import CHUNK, TOO_LONG, LineReader, Source, read_head
 from marketdata.loader.ways import WAYS
 from marketdata.models import Interval, StockMetadata
-from marketdata.symbols import is_symbol, symbol_named
+from marketdata.symbols import is_symbol
 from marketdata.timescale import day_counts
 from marketdata.timescale import hypertable as timescale
 
@@ -76,17 +84,20 @@ class FileLoad:
         self.progress = progress and functools.partial(
             progress, self.name, total=source.readable_size
         )
-        layout = _columns_layout(opts)
+        layout = options.columns_layout(opts)
         self.head = read_head(source, has_header=layout is None)
-        self.encoding = self.head.encoding(opts.encoding, self.name)
+        # A workbook's sheet is written out as UTF-8: no encoding to guess or to advise.
+        self.encoding = (
+            "utf-8" if source.sheet is not None else self.head.encoding(opts.encoding, self.name)
+        )
         if layout is None:
             header = self.head.header_names(self.encoding, self.name)
             try:
-                layout = formats.detect(header, opts.format)
+                layout = formats.detect(header, opts.format, mapping.parse_map(opts.maps))
             except formats.FormatError as e:
                 raise LoadError([f"{self.name}:{self.head.first_line - 1}: {e}"]) from e
         self.layout = layout
-        self.symbol, self.interval = _symbol_and_interval(layout, self.name, opts)
+        self.symbol, self.interval = options.symbol_and_interval(layout, self.name, opts)
         self.stage = staging.Stage(
             layout=layout,
             symbol=self.symbol,
@@ -96,8 +107,10 @@ class FileLoad:
             first_line=self.head.first_line,
             n=next(_counter),
         )
+        self.stage.date_form = date_forms.parse(opts.date_format)
         self.cursor = None
         self.load_id = None  # the record of this load, once it has one
+        self.holiday_lines = None  # lines copying the day before on closed days (holidays.py)
 
     def run(self) -> Result:
         """Try each way in, in order, until one takes the file. A way that fails rolls back
@@ -278,7 +291,7 @@ class FileLoad:
         return Result(
             file=self.name,
             format=self.layout.format,
-            encoding=self.encoding,
+            encoding="xlsx" if self.source.sheet is not None else self.encoding,
             interval=interval or ", ".join(sorted({s.interval for s in summary.series})),
             rows=summary.rows,
             skipped=summary.skipped,
@@ -293,8 +306,22 @@ class FileLoad:
             for s in summary.series
         ]
 
+    def reading(self) -> dict:
+        """How the file was read, for the summary and the load record."""
+        form = self.stage.date_form
+        return {
+            "layout": f"layout {self.opts.layout}" if self.opts.layout else self.layout.format,
+            **mapping.describe(self.layout),
+            "date_form": form.spec if form else date_forms.ISO,
+            "tz": self.opts.tz,
+            "bar_time": self.opts.bar_time or "start",
+            **({"sheet": self.source.sheet} if self.source.sheet is not None else {}),
+        }
+
     def finished(self, result: Result, summary: Summary) -> Result:
-        """`result` with its totals, and the symbols without stock metadata."""
+        """`result` with its totals, how the file was read, and the symbols without stock
+        metadata."""
+        result.reading = self.reading()
         result.inserted = sum(s.inserted for s in result.series)
         result.updated = sum(s.updated for s in result.series)
         result.unchanged = summary.bars - result.inserted - result.updated - result.phantoms
@@ -352,7 +379,8 @@ class FileLoad:
         if match:
             where += f":{self.head.first_line + int(match.group(1)) - 1}"
         message = e.diag.message_primary or str(e).splitlines()[0]
-        if "invalid byte sequence" in message or "has no equivalent" in message:
+        bad_bytes = "invalid byte sequence" in message or "has no equivalent" in message
+        if bad_bytes and self.source.sheet is None:
             message += "; pass --encoding (utf-8, utf-8-sig or cp949)"
         return LoadError([f"{where}: {message}"])
 
@@ -364,77 +392,18 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _columns_layout(opts: Options) -> formats.Layout | None:
-    if opts.columns is None:
-        return None
-    try:
-        return formats.from_columns(opts.columns)
-    except formats.FormatError as e:
-        raise LoadError([str(e)]) from e
-
-
-def _symbol_and_interval(layout, name: str, opts: Options) -> tuple[str | None, str | None]:
-    """The symbol and interval of every bar, where the file has no column for them."""
-    named_symbol, named_interval = formats.from_file_name(Path(name).name)
-    symbol = (opts.symbol and symbol_named(opts.symbol)) or named_symbol
-    interval = opts.interval or named_interval
-    problems = []
-    if layout.has("symbol"):
-        if opts.symbol:
-            problems.append(
-                f"{name}: --symbol {opts.symbol}: the file has its own symbol column "
-                f"({layout.name('symbol')})"
-            )
-        symbol = None
-    elif symbol is None:
-        problems.append(
-            f"{name}: no symbol: the file has no symbol column; pass --symbol or name the "
-            "file like 005930.csv"
-        )
-    if layout.has("interval"):
-        if opts.interval:
-            problems.append(
-                f"{name}: --interval {opts.interval}: the file has its own interval column "
-                f"({layout.name('interval')})"
-            )
-        interval = None
-    if problems:
-        raise LoadError(problems)
-    return symbol, interval
-
-
-def check_options(opts: Options) -> None:
-    problems = []
-    if opts.symbol and not symbol_named(opts.symbol):
-        problems.append(
-            f"--symbol {opts.symbol}: not a KRX code (six characters, such as 005930) or an "
-            "index (1001 or KOSPI, 1028 or KOSPI 200, 2001 or KOSDAQ, 2203 or KOSDAQ 150)"
-        )
-    if opts.interval and opts.interval not in Interval.values:
-        problems.append(f"--interval {opts.interval}: not one of {', '.join(Interval.values)}")
-    if opts.bar_time not in (None, *BAR_TIMES):
-        problems.append(f"--bar-time {opts.bar_time}: not start or end")
-    try:
-        ZoneInfo(opts.tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"--tz {opts.tz}: not a time zone name such as Asia/Seoul")
-    _columns_layout(opts)
-    if problems:
-        raise LoadError(problems)
-
-
 def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="") -> Result:
     """Load one file inside the caller's transaction and record the load. Raises LoadError,
     writing nothing. `progress(name, bytes read, total=bytes or None)` is called as COPY
     reads the file; `user` (a staff user) or `os_user` ran it."""
     started, clock = timezone.now(), time.monotonic()
-    source = Source(path)
+    source = Source(path, sheet=opts.sheet)
     try:
         file_load = FileLoad(source, opts, progress)
         record = load_history.begin(
             source=source,
             layout_format=file_load.layout.format,
-            encoding=file_load.encoding,
+            encoding="xlsx" if source.sheet is not None else file_load.encoding,
             opts=opts,
             user=user,
             os_user=os_user,
@@ -442,6 +411,15 @@ def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="")
         )
         file_load.load_id = record.pk
         result = file_load.run()
+        record.options["read"] = {
+            **result.reading,
+            "duplicates": result.duplicates,
+            "holidays": result.holidays,
+        }
+        if opts.save_layout:
+            layouts.save(
+                opts.save_layout, file_load, saved_by=user.get_username() if user else os_user
+            )
         load_history.finish(record, result, seconds=time.monotonic() - clock)
         day_counts.changed(
             [day_counts.Change(s.symbol, s.interval, s.first, s.last) for s in result.series]
@@ -455,7 +433,8 @@ def load_file(path: str, opts: Options, *, progress=None, user=None, os_user="")
 def load(paths, opts: Options, *, progress=None, user=None, os_user="") -> list[Result]:
     """Load every file: all in one transaction, or each file in its own with skip_invalid.
     A dry run does the same work and rolls it back."""
-    check_options(opts)
+    opts = layouts.apply(opts)
+    options.check(opts)
     run = functools.partial(load_file, opts=opts, progress=progress, user=user, os_user=os_user)
     results = []
     if opts.skip_invalid and not opts.dry_run:

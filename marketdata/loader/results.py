@@ -26,6 +26,11 @@ class Options:
     skip_invalid: bool = False
     rejects_dir: str | None = None  # where PATH.rejects.csv goes; beside the file by default
     dry_run: bool = False
+    maps: list[str] | None = None  # ROLE=HEADER[*FACTOR] (mapping.py)
+    date_format: str | None = None  # a strftime form (date_forms.py); None: read off the file
+    layout: str | None = None  # a named layout saved in the database (layouts.py)
+    save_layout: str | None = None  # save the mapping and date form under this name
+    sheet: str | None = None  # the sheet of a workbook; None: the first
 
 
 @dataclass
@@ -60,19 +65,35 @@ class Result:
     rejected: int = 0
     repaired: int = 0
     phantoms: int = 0
+    duplicates: int = 0  # rows that repeat an earlier row exactly: read as one bar
+    holidays: int = 0  # rows on days KRX was closed that copy the day before (holidays.py)
     errors: list[str] = field(default_factory=list)
     repaired_lines: list[int] = field(default_factory=list)
     phantom_lines: list[int] = field(default_factory=list)
+    duplicate_lines: list[int] = field(default_factory=list)
+    holiday_lines: list[int] = field(default_factory=list)
     rejects_path: Path | None = None
     series: list[Series] = field(default_factory=list)
     without_metadata: list[str] = field(default_factory=list)
     compressed_chunks: int = 0
     load_id: int | None = None
+    # how the file was read: layout, columns, units, date form, zone, bar time (mapping.py)
+    reading: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"inserted {self.inserted:,}, updated {self.updated:,}, unchanged {self.unchanged:,}, "
             f"skipped {self.skipped:,} (no trading), rejected {self.rejected:,}"
+            + (
+                f", duplicates {self.duplicates:,} (identical rows, one bar)"
+                if self.duplicates
+                else ""
+            )
+            + (
+                f", holidays {self.holidays:,} (copies of the day before, KRX closed)"
+                if self.holidays
+                else ""
+            )
         )
 
 

@@ -52,8 +52,13 @@ class RowErrors:
             when(
                 "NOT t_ok",
                 col["date"],
-                sql.SQL("{} || ' is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)'").format(
-                    shown(sql.SQL("date_raw"))
+                sql.SQL("{} || {}").format(
+                    shown(sql.SQL("date_raw")),
+                    sql.Literal(
+                        f" is not a date in the form {self.date_form.spec}"
+                        if self.date_form
+                        else " is not a date/time (YYYY-MM-DD, YYYYMMDD or ISO 8601)"
+                    ),
                 ),
             ),
             when(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from marketdata import encodings
+from marketdata.loader import workbooks
 from marketdata.loader.errors import LoadError
 
 MAX_LINE = 1 << 20  # bytes; no bar needs a longer line
@@ -42,15 +43,18 @@ FILE_KINDS = (
 class Source:
     """A file that can be read again from its start; `-` is standard input."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, sheet: str | None = None):
         self.path = path
         self.name = "<stdin>" if path == "-" else path
         self.compressed = path.endswith(".gz")
         self._spool = None
+        self._csv = None  # a workbook's sheet, written out as CSV
+        self.sheet = None  # the name of that sheet
         if path == "-":
             with tempfile.NamedTemporaryFile(prefix="qb-stdin-", delete=False) as spool:
                 shutil.copyfileobj(sys.stdin.buffer, spool, CHUNK * 16)
             self._spool = spool.name
+            self._read_workbook(sheet)
             return
         try:
             mode = os.stat(path).st_mode
@@ -62,6 +66,29 @@ class Source:
             raise LoadError(
                 [f"{path}: is {kind}, not a file; to load from a pipe, give - and pipe it in"]
             )
+        self._read_workbook(sheet)
+
+    def _read_workbook(self, sheet: str | None) -> None:
+        """A workbook (known by its first bytes) is read through one sheet as CSV."""
+        if self.compressed:
+            return
+        try:
+            with open(self._file, "rb") as f:
+                kind = workbooks.kind(f.read(8))
+        except OSError as e:
+            raise LoadError([f"{self.name}: cannot open: {e.strerror}"]) from e
+        if kind == "xls":
+            raise workbooks.refuse_xls(self.name)
+        if kind == "xlsx":
+            with tempfile.NamedTemporaryFile(
+                "w", prefix="qb-sheet-", suffix=".csv", encoding="utf-8", newline="", delete=False
+            ) as out:
+                self._csv = out.name
+                try:
+                    self.sheet = workbooks.to_csv(self._file, self.name, sheet=sheet, out=out)
+                except LoadError:
+                    self.close()
+                    raise
 
     @property
     def _file(self) -> str:
@@ -75,6 +102,8 @@ class Source:
     @property
     def readable_size(self) -> int | None:
         """Bytes a LineReader will go through, when known without reading (not for .gz)."""
+        if self._csv:
+            return os.stat(self._csv).st_size
         return None if self.compressed else self.size
 
     def sha256(self) -> str:
@@ -95,13 +124,14 @@ class Source:
         try:
             if self.compressed:
                 return gzip.open(self._file, "rb")
-            return open(self._file, "rb")
+            return open(self._csv or self._file, "rb")
         except OSError as e:
             raise LoadError([f"{self.name}: cannot open: {e.strerror}"]) from e
 
     def close(self):
-        if self._spool:
-            Path(self._spool).unlink(missing_ok=True)
+        for temporary in (self._spool, self._csv):
+            if temporary:
+                Path(temporary).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ marketdata/loader/bar_queries.py counts and writes them. SQL is composed with ps
 
 from psycopg2 import sql
 
+from marketdata.loader import date_forms
 from marketdata.loader.formats import VALUES, Layout
 from marketdata.loader.row_errors import RowErrors
 from marketdata.loader.stage_sql import (
@@ -61,9 +62,18 @@ class Stage(RowErrors):
         self.table = sql.Identifier(f"qb_load_stage_{n}")
         self.parsed = sql.Identifier(f"qb_load_parsed_{n}")
         self.lines = sql.Identifier(f"qb_load_line_{n}")
+        self.dates = sql.Identifier(f"qb_load_dates_{n}")
+        self.date_form = None  # a date_forms.DateForm when the dates are not ISO 8601
 
     def _c(self, role: str) -> sql.Identifier:
         return sql.Identifier(f"c{self.layout.position[role]}")
+
+    def _scaled(self, role: str, value: sql.Composable) -> sql.Composable:
+        """`value` in shares or won: times the factor of its column's unit, if any."""
+        factor = self.layout.factors.get(role)
+        if factor is None:
+            return value
+        return sql.SQL("({} * {}::numeric)").format(value, sql.Literal(str(factor)))
 
     @staticmethod
     def _constant(value: str | None) -> sql.Composed:
@@ -96,7 +106,7 @@ class Stage(RowErrors):
 
     def drop(self) -> list[sql.Composed]:
         return [
-            sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.parsed),
+            sql.SQL("DROP TABLE IF EXISTS {}, {}, {}").format(self.table, self.parsed, self.dates),
             sql.SQL("DROP SEQUENCE IF EXISTS {}").format(self.lines),
         ]
 
@@ -127,6 +137,15 @@ class Stage(RowErrors):
                 cols=columns,
             ),
         ]
+
+    def drop_blank_rows(self) -> sql.Composed:
+        """Delete the rows with nothing in them: a line of commas, as Excel writes below
+        the data of a sheet it saves as CSV."""
+        empty = sql.SQL(" AND ").join(
+            sql.SQL("coalesce(btrim({}), '') = ''").format(sql.Identifier(f"c{i}"))
+            for i in range(len(self.layout.names))
+        )
+        return sql.SQL("DELETE FROM {} WHERE {}").format(self.table, empty)
 
     def copy(self, encoding: str) -> sql.Composed:
         columns = sql.SQL(", ").join(sql.Identifier(f"c{i}") for i in range(len(self.layout.names)))
@@ -186,7 +205,7 @@ class Stage(RowErrors):
         own: the write enforces the rules (see `good_rows`), and a row that breaks one sends
         the file the text way, which names it. Symbols and intervals are checked once per
         series (FileLoad.summarize)."""
-        c = {r: self._c(r) for r in VALUES}
+        c = {r: self._scaled(r, self._c(r)) for r in VALUES}
         time = self._c("date")
         if self.layout.has("hour"):
             hour = sql.SQL("btrim({})").format(self._c("hour"))
@@ -211,7 +230,7 @@ class Stage(RowErrors):
         # them: each row's are computed once.
         return sql.SQL(
             "SELECT line, time, symbol, iv, open, fixed_high AS high, fixed_low AS low, close, "
-            "volume, skipped, repaired, NOT skipped AS ok "
+            "volume, skipped, repaired, NOT skipped AND time IS NOT NULL AS ok "
             "FROM (SELECT r.*, {flags} FROM ({raw}) r OFFSET 0) f"
         ).format(flags=self._flags(), raw=raw)
 
@@ -276,26 +295,42 @@ class Stage(RowErrors):
     def _raw_text(self) -> sql.Composed:
         """Each line's values as text, trimmed; `t` is the date in ISO order."""
         date = sql.SQL("btrim({})").format(self._c("date"))
-        t = sql.SQL(
-            r"regexp_replace(regexp_replace({d}, '^([0-9]{{4}})([0-9]{{2}})([0-9]{{2}})', "
-            r"'\1-\2-\3'), '^([0-9]{{4}})[./]([0-9]{{2}})[./]([0-9]{{2}})', '\1-\2-\3')"
-        ).format(d=date)
+        t = sql.SQL("coalesce(dm.t, '')") if self.date_form else self.iso_date(date)
         hour = sql.SQL("NULL::text")
         if self.layout.has("hour"):
-            hour = sql.SQL("btrim({})").format(self._c("hour"))
+            # 09:01:00, 0901 and 090100 are one time of day.
+            hour = sql.SQL(
+                "CASE WHEN length(h) = 4 THEN h || '00' ELSE h END FROM "
+                "(SELECT replace(btrim({}), ':', '') AS h) x"
+            ).format(self._c("hour"))
+            hour = sql.SQL("({})").format(sql.SQL("SELECT ") + hour)
             t = sql.SQL(
                 "{t} || 'T' || substr({h}, 1, 2) || ':' || substr({h}, 3, 2) || ':' "
                 "|| substr({h}, 5, 2)"
             ).format(t=t, h=hour)
         values = sql.SQL(", ").join(
-            sql.SQL(
-                "btrim({c}) AS {raw}, replace(replace(btrim({c}), ',', ''), ' ', '') AS {txt}"
-            ).format(c=self._c(r), raw=sql.Identifier(f"{r}_raw"), txt=sql.Identifier(f"{r}_txt"))
+            sql.SQL("btrim({c}) AS {raw}, {txt_value} AS {txt}").format(
+                c=self._c(r),
+                raw=sql.Identifier(f"{r}_raw"),
+                txt=sql.Identifier(f"{r}_txt"),
+                txt_value=sql.SQL(
+                    "regexp_replace(replace(replace(btrim({}), ',', ''), ' ', ''), "
+                    "'(?<=[0-9.])[KkMmBb]$', '')"
+                    if r == "volume"
+                    else "replace(replace(btrim({}), ',', ''), ' ', '')"
+                ).format(self._c(r)),
+            )
             for r in VALUES
         )
+        # Investing.com writes volumes as 1.5K, 2.3M, 1.1B.
+        suffix = sql.SQL("upper(right(replace(btrim({}), ' ', ''), 1))").format(self._c("volume"))
+        values += sql.SQL(
+            ", CASE {s} WHEN 'K' THEN 1000 WHEN 'M' THEN 1000000 WHEN 'B' THEN 1000000000 "
+            "ELSE 1 END AS volume_suffix"
+        ).format(s=suffix)
         return sql.SQL(
             "SELECT line, {date} AS date_raw, {hour} AS hour_raw, {t} AS t, {symbol} AS symbol, "
-            "{iv} AS iv, {values} FROM {table}"
+            "{iv} AS iv, {values} FROM {table} {dates}"
         ).format(
             date=date,
             hour=hour,
@@ -304,15 +339,57 @@ class Stage(RowErrors):
             iv=self._iv(),
             values=values,
             table=self.table,
+            dates=sql.SQL("LEFT JOIN {} dm ON dm.raw = {}").format(self.dates, date)
+            if self.date_form
+            else sql.SQL(""),
         )
+
+    def map_dates(self) -> list[sql.Composed]:
+        """The ISO text of each distinct date of the file, in its date form: a file of many
+        symbols repeats each date, and reading a form costs more than joining."""
+        date = sql.SQL("btrim({})").format(self._c("date"))
+        return [
+            sql.SQL(
+                "CREATE TEMP TABLE {dates} AS SELECT raw, {iso} AS t "
+                "FROM (SELECT DISTINCT {date} AS raw FROM {table}) d"
+            ).format(
+                dates=self.dates,
+                date=date,
+                iso=self.date_form.iso(sql.SQL("raw")),
+                table=self.table,
+            ),
+            sql.SQL("ANALYZE {}").format(self.dates),
+        ]
+
+    @staticmethod
+    def iso_date(date: sql.Composable) -> sql.Composed:
+        """An ISO 8601 date (text) from 20240102, 2024.01.02 or 2024/01/02."""
+        return sql.SQL(
+            r"regexp_replace(regexp_replace({d}, '^([0-9]{{4}})([0-9]{{2}})([0-9]{{2}})', "
+            r"'\1-\2-\3'), '^([0-9]{{4}})[./]([0-9]{{2}})[./]([0-9]{{2}})', '\1-\2-\3')"
+        ).format(d=date)
+
+    def date_form_query(self, *, candidates: bool) -> sql.Composed:
+        """How many of the file's dates each form reads (date_forms.choose decides)."""
+        return date_forms.inference_query(
+            self.table, self._c("date"), self.iso_date, candidates=candidates
+        )
+
+    @staticmethod
+    def _text_number(role: str) -> sql.Composed:
+        txt = sql.Identifier(f"{role}_txt")
+        if role != "volume":
+            return sql.SQL("{}::numeric").format(txt)
+        return sql.SQL("{}::numeric * volume_suffix").format(txt)
 
     def _checked_text(self) -> sql.Composed:
         numbers = sql.SQL(", ").join(
             sql.SQL(
-                "CASE WHEN {txt} ~ {number} AND length({txt}) <= {digits} THEN {txt}::numeric "
+                "CASE WHEN {txt} ~ {number} AND length({txt}) <= {digits} THEN {value} "
                 "END AS {role}"
             ).format(
                 txt=sql.Identifier(f"{r}_txt"),
+                value=self._scaled(r, self._text_number(r)),
                 number=sql.Literal(NUMBER),
                 digits=sql.Literal(MAX_DIGITS),
                 role=sql.Identifier(r),
@@ -352,19 +429,39 @@ class Stage(RowErrors):
             error=self.misaligned_error(sql.Literal(self.layout.name("date")), interval),
         )
 
-    def mark_repeats(self) -> sql.Composed:
-        """Give every repeat of a (time, symbol, interval) inside the file an error."""
+    def mark_contradictions(self) -> sql.Composed:
+        """Give every row of a (time, symbol, interval) that the file gives with different
+        values an error naming the lines: the file contradicts itself, whichever is right."""
         return sql.SQL(
-            "UPDATE {parsed} p SET err = ARRAY[{date}, {raw} || ' repeats the bar of line ' "
-            "|| d.first || ' (' || p.symbol || coalesce(' ' || p.iv, '') || ')'] "
-            "FROM (SELECT line, min(line) OVER (PARTITION BY time, symbol, iv) AS first "
-            "FROM {parsed} WHERE err IS NULL AND NOT skipped) d "
-            "WHERE p.line = d.line AND d.line <> d.first"
+            "UPDATE {parsed} p SET err = ARRAY[{date}, {raw} || ': lines ' || g.lines "
+            "|| ' give the bar of ' || p.symbol || coalesce(' ' || p.iv, '') "
+            "|| ' different values'] "
+            "FROM (SELECT time, symbol, iv, "
+            "array_to_string((array_agg(line ORDER BY line))[1:5], ', ') AS lines "
+            "FROM {parsed} WHERE err IS NULL AND NOT skipped GROUP BY time, symbol, iv "
+            "HAVING count(DISTINCT (open, high, low, close, volume)) > 1) g "
+            "WHERE p.err IS NULL AND NOT p.skipped AND p.time = g.time "
+            "AND p.symbol IS NOT DISTINCT FROM g.symbol AND p.iv IS NOT DISTINCT FROM g.iv"
         ).format(
             parsed=self.parsed,
             date=sql.Literal(self.layout.name("date")),
             raw=shown(sql.SQL("p.date_raw")),
         )
+
+    def drop_duplicates(self, limit: int) -> sql.Composed:
+        """Delete the rows that repeat an earlier row exactly (after mark_contradictions,
+        every repeat left is one): they are one bar. Returns how many, and the first lines."""
+        return sql.SQL(
+            "WITH d AS (DELETE FROM {parsed} p USING (SELECT line, row_number() OVER "
+            "(PARTITION BY time, symbol, iv ORDER BY line) AS n FROM {parsed} "
+            "WHERE err IS NULL AND NOT skipped) r WHERE p.line = r.line AND r.n > 1 "
+            "RETURNING p.line) "
+            "SELECT count(*), coalesce((array_agg(line ORDER BY line))[1:{limit}], '{{}}') FROM d"
+        ).format(parsed=self.parsed, limit=sql.Literal(limit))
+
+    def drop_lines(self) -> sql.Composed:
+        """Delete the parsed rows of the lines given as the parameter (an array)."""
+        return sql.SQL("DELETE FROM {} WHERE line = ANY(%s)").format(self.parsed)
 
     def text_bars(self) -> sql.Composed:
         return sql.SQL(

@@ -18,10 +18,17 @@ from django.db import (
 )
 from psycopg2.errors import CardinalityViolation, DeadlockDetected
 
-from marketdata.loader import bar_queries, formats
+from marketdata.loader import bar_queries, date_forms, formats, holidays
 from marketdata.loader.errors import LoadError
-from marketdata.loader.results import MAX_ERRORS_SHOWN, NotThisWay, Result, inserted
+from marketdata.loader.results import (
+    MAX_ERRORS_SHOWN,
+    MAX_LINES_SHOWN,
+    NotThisWay,
+    Result,
+    inserted,
+)
 from marketdata.loader.sources import rejects_path
+from marketdata.models import Interval
 from marketdata.sessions import KST
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ def _stage_for_a_fast_way(load: FileLoad, kind: str) -> None:
     """COPY the file into a staging table of `kind` ("times", "typed"). A value COPY
     cannot read, or a line the admission refuses: NotThisWay, the next way takes the file."""
     stage = load.stage
+    if stage.date_form:  # a form the text way reads
+        raise NotThisWay
     load.execute(*stage.create(kind))
     admit = stage.admit(dates_are_korean=ZoneInfo(load.opts.tz) == KST)
     try:
@@ -54,7 +63,7 @@ def direct_way(load: FileLoad) -> Result:
     layout, opts, stage = load.layout, load.opts, load.stage
     if set(layout.position) != CANONICAL_ROLES or len(layout.names) != len(CANONICAL_ROLES):
         raise NotThisWay
-    if opts.repair or opts.bar_time == "end":
+    if opts.repair or opts.bar_time == "end" or layout.factors:
         raise NotThisWay
     _stage_for_a_fast_way(load, "times")
     summary = load.summarize(stage.time_bars())
@@ -90,12 +99,15 @@ def typed_way(load: FileLoad) -> Result:
     if summary.bad:
         raise NotThisWay
     interval, shift, aligned = load.resolve_interval(bars, summary)
-    if not aligned:
+    if not aligned or _holiday_copies(load, bars, interval):
         raise NotThisWay
-    # With DO UPDATE, PostgreSQL itself refuses a bar given twice (cardinality violation),
-    # at no cost; the other modes must look.
+    # A bar given twice goes the text way, which tells identical rows (one bar) from rows
+    # that contradict each other (an error). Into an empty range DO UPDATE itself refuses
+    # it (cardinality violation), at no cost; over stored bars it does not when one of the
+    # rows equals the stored bar, and the other modes never do: they must look.
     good = bar_queries.good_rows(bars, interval=interval, shift=0)
-    if opts.on_conflict != "update" and load.fetch(bar_queries.has_repeats(good)):
+    overlap = bool(summary.series) and load.overlap(load.ranges(summary, interval, shift))
+    if (opts.on_conflict != "update" or overlap) and load.fetch(bar_queries.has_repeats(good)):
         raise NotThisWay
     try:
         with transaction.atomic():
@@ -122,10 +134,24 @@ def text_way(load: FileLoad) -> Result:
             load.copy(stage.copy(load.encoding))
     except DatabaseError as e:
         raise load.copy_error(e) from e
-    load.execute(stage.parse(), stage.mark_repeats(), stage.analyze_parsed())
+    load.execute(stage.drop_blank_rows())
+    if stage.date_form is None:
+        ((present, iso),) = load.fetch(stage.date_form_query(candidates=False))
+        if iso < present:
+            (counts,) = load.fetch(stage.date_form_query(candidates=True))
+            stage.date_form = date_forms.choose(counts, load.name, load.layout.name("date"))
+    if stage.date_form:
+        load.execute(*stage.map_dates())
+    load.execute(stage.parse(), stage.mark_contradictions())
+    ((duplicates, duplicate_lines),) = load.fetch(stage.drop_duplicates(MAX_LINES_SHOWN))
+    load.execute(stage.analyze_parsed())
     bars = stage.text_bars()
     summary = load.summarize(bars)
     interval, shift, aligned = load.resolve_interval(bars, summary)
+    holidays = _holiday_copies(load, bars, interval)
+    if holidays:
+        load.cursor.execute(load.render(stage.drop_lines()), [holidays])
+        summary = load.summarize(bars)
     if not aligned:
         load.execute(stage.mark_misaligned(interval))
         summary = load.summarize(bars)
@@ -136,10 +162,18 @@ def text_way(load: FileLoad) -> Result:
             for line, column, message in load.fetch(stage.errors(MAX_ERRORS_SHOWN))
         ]
         if not opts.skip_invalid:
-            raise LoadError(errors, total=summary.bad)
+            target = rejects_path(load.source.path, opts.rejects_dir)
+            raise LoadError(
+                errors,
+                total=summary.bad,
+                hint=f"--skip-invalid loads the other rows and writes these to {target}",
+            )
         rejects = (errors, _write_rejects(load, stage))
     result = load.write(bars, summary, interval=interval, shift=shift, enforce=False)
     result.way = "text"
+    result.duplicates, result.duplicate_lines = duplicates, duplicate_lines
+    result.holidays, result.holiday_lines = len(holidays), holidays[:MAX_LINES_SHOWN]
+    result.rows += duplicates + len(holidays)
     if rejects:
         result.rejected = summary.bad
         result.errors, result.rejects_path = rejects
@@ -147,6 +181,16 @@ def text_way(load: FileLoad) -> Result:
 
 
 WAYS = (direct_way, typed_way, text_way)
+
+
+def _holiday_copies(load: FileLoad, bars, interval: str | None) -> list[int]:
+    """The lines of daily rows on days KRX was closed that copy the day before (holidays.py),
+    found once per file: the text way reuses what the typed way found."""
+    if interval != Interval.DAY:
+        return []
+    if load.holiday_lines is None:
+        load.holiday_lines = holidays.holiday_lines(load.fetch(holidays.copies(bars)))
+    return load.holiday_lines
 
 
 def _write_rejects(load: FileLoad, stage) -> Path:

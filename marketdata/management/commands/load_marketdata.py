@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from marketdata import encodings
-from marketdata.loader import loading
+from marketdata.loader import loading, mapping
 from marketdata.loader.formats import BY_NAME
 from marketdata.models import Interval
 
@@ -71,7 +71,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "paths", nargs="+", metavar="PATH", help="CSV files, .gz too; - reads stdin"
+            "paths",
+            nargs="+",
+            metavar="PATH",
+            help="CSV files, .gz too, or Excel workbooks (.xlsx); - reads stdin",
         )
         parser.add_argument(
             "--symbol",
@@ -89,6 +92,38 @@ class Command(BaseCommand):
             metavar="ROLES",
             help="for a file without a header: each column's role in order, such as "
             "date,open,high,low,close,volume,- (- or any other word: ignored)",
+        )
+        parser.add_argument(
+            "--map",
+            action="append",
+            dest="maps",
+            metavar="ROLE=HEADER[*FACTOR]",
+            help="the header holding a role (date, time, datetime, open, high, low, close, "
+            "volume, amount, symbol), times FACTOR for units: --map close=Price "
+            "--map volume=Vol.*1000; roles not mapped are found as usual",
+        )
+        parser.add_argument(
+            "--date-format",
+            metavar="FORM",
+            help='the dates\' form as strftime writes it, such as "%%b %%d, %%Y" or '
+            '"%%d/%%m/%%Y" (default: ISO 8601, else the form the whole column has)',
+        )
+        parser.add_argument(
+            "--layout",
+            metavar="NAME",
+            help="read the file as a layout saved with --save-layout (its --map and "
+            "--date-format; those given here win)",
+        )
+        parser.add_argument(
+            "--save-layout",
+            metavar="NAME",
+            help="save how the file was read (each role's header, factors, date form) "
+            "under NAME, for --layout NAME; a dry run saves nothing",
+        )
+        parser.add_argument(
+            "--sheet",
+            metavar="NAME",
+            help="the sheet of an Excel workbook (.xlsx) to read (default: the first)",
         )
         parser.add_argument("--tz", default="Asia/Seoul", help="zone of naive date-times")
         parser.add_argument("--encoding", default="auto", choices=encodings.ENCODINGS)
@@ -149,6 +184,11 @@ class Command(BaseCommand):
             skip_invalid=options["skip_invalid"],
             rejects_dir=options["rejects_dir"],
             dry_run=options["dry_run"],
+            maps=options["maps"],
+            date_format=options["date_format"],
+            layout=options["layout"],
+            save_layout=options["save_layout"],
+            sheet=options["sheet"],
         )
         verbosity = options["verbosity"]
         progress = Progress(sys.stderr) if sys.stderr.isatty() and verbosity else None
@@ -160,6 +200,8 @@ class Command(BaseCommand):
             more = e.total - len(e.errors)
             if more > 0:
                 shown += f"\n... and {more:,} more"
+            if e.hint:
+                shown += f"\n{e.hint}"
             raise CommandError(f"Nothing was loaded.\n{shown}") from e
         except DatabaseError as e:
             raise CommandError(f"Nothing was loaded: the database said: {e}".strip()) from e
@@ -169,6 +211,9 @@ class Command(BaseCommand):
         self.report(results, opts, time.monotonic() - started, verbosity)
 
     def report(self, results, opts, elapsed, verbosity):
+        if verbosity:
+            for r in results:
+                self.stdout.write(f"{r.file}: {mapping.shown_reading(r.reading)}")
         if verbosity > 1 or len(results) > 1:
             for r in results:
                 self.stdout.write(
@@ -182,6 +227,8 @@ class Command(BaseCommand):
             unchanged=sum(r.unchanged for r in results),
             skipped=sum(r.skipped for r in results),
             rejected=sum(r.rejected for r in results),
+            duplicates=sum(r.duplicates for r in results),
+            holidays=sum(r.holidays for r in results),
         )
         for r in results:
             if r.repaired:
@@ -189,6 +236,18 @@ class Command(BaseCommand):
                     f"{r.file}: repaired {r.repaired:,} rows, widening high or low by at most "
                     f"one tick to cover open and close: lines {_lines(r.repaired_lines)}"
                     + (" ..." if r.repaired > len(r.repaired_lines) else "")
+                )
+            if r.duplicates:
+                self.stdout.write(
+                    f"{r.file}: {r.duplicates:,} rows repeat an earlier row exactly and were "
+                    f"read as one bar with it: lines {_lines(r.duplicate_lines)}"
+                    + (" ..." if r.duplicates > len(r.duplicate_lines) else "")
+                )
+            if r.holidays:
+                self.stdout.write(
+                    f"{r.file}: skipped {r.holidays:,} rows on days KRX was closed that copy "
+                    f"the day before: lines {_lines(r.holiday_lines)}"
+                    + (" ..." if r.holidays > len(r.holiday_lines) else "")
                 )
             if r.phantoms:
                 self.stderr.write(
