@@ -5,7 +5,6 @@ from a run after a preview."""
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -19,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from display import numbers, times
 from display.lists import FiguresAdmin, column, figure
+from marketdata import dates
 from marketdata import links as market_links
 from marketdata.sessions import KST
 from trading import access, reconciliation
@@ -45,7 +45,7 @@ CONVENTION_WORDS = {
 
 class ReconcileForm(forms.Form):
     account = forms.ModelChoiceField(label=_("account"), queryset=None)
-    date = forms.DateField(label=_("trading day"), widget=ISO_DATE)
+    date = forms.DateField(label=_("trading day"), widget=ISO_DATE, validators=[dates.validate])
     orders = forms.FileField(
         label=_("orders with their fills"),
         help_text=_("KIS inquire-daily-ccld: the JSON response, its output1, pages, or CSV."),
@@ -64,11 +64,11 @@ class ReconcileForm(forms.Form):
         upload = self.cleaned_data.get(name)
         if upload is None:
             return None
-        if upload.size > settings.QB_IMPORT_MAX_BYTES:
+        if upload.size > broker_reports.MAX_BYTES:
             self.add_error(
                 name,
-                _("The file is larger than %(limit)s bytes (QB_IMPORT_MAX_BYTES).")
-                % {"limit": f"{settings.QB_IMPORT_MAX_BYTES:,}"},
+                _("The file is larger than %(limit)s bytes.")
+                % {"limit": f"{broker_reports.MAX_BYTES:,}"},
             )
             return None
         return upload.name, b"".join(upload.chunks())
@@ -346,17 +346,12 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
         if not request.user.has_perm("trading.add_trade"):
             raise PermissionDenied
         back = reverse("admin:trading_reconciliationrun_change", args=[run.pk])
-        if request.method == "POST":
-            created = reconciliation.create_missing(run, user=request.user)
-            self.message_user(
-                request,
-                _(
-                    "Created %(n)s fills from the broker's report and rebuilt the positions of "
-                    "account %(account)s."
-                )
-                % {"n": len(created), "account": run.account.code},
-                messages.SUCCESS,
-            )
+        try:
+            if request.method == "POST":
+                return self._create_missing(request, run, back)
+            planned = reconciliation.missing_fills(run)
+        except reconciliation.UnusableRun as e:
+            self.message_user(request, _("No fill created: %(why)s") % {"why": e}, messages.ERROR)
             return HttpResponseRedirect(back)
         return TemplateResponse(
             request,
@@ -366,7 +361,27 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
                 "opts": self.model._meta,
                 "title": _("Create the missing fills"),
                 "run": run,
-                "fills": reconciliation.missing_fills(run),
+                "fills": planned,
                 "back": back,
             },
         )
+
+    def _create_missing(self, request, run, back):
+        created = reconciliation.create_missing(run, user=request.user)
+        if not created:
+            self.message_user(
+                request,
+                _("No missing fill is left to create: they were already created."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            _(
+                "Created %(n)s fills from the broker's report and rebuilt the positions of "
+                "account %(account)s."
+            )
+            % {"n": len(created), "account": run.account.code},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(back)
