@@ -5,6 +5,8 @@ every ModelAdmin it registers, so a list added later is guarded without anyone a
 - The ids of an action (`_selected_action`) are read through the bounded reader first:
   one that is no id of the model (`abc`, `1e2000000`, past bigint) is refused with a
   message and the list, and the action does not run: nothing is written.
+- The dates and moments of its forms lie from 1900 to 2199 (a trade at 9999-12-31 made
+  its settlement date overflow, one at 0001-01-01 the trading calendar).
 - A filter in the address whose value Django or PostgreSQL cannot use
   (`?quantity__gt=99999999999999999999999`, `?executed_at__year=-1`) ends in 400 with the
   reason, the request's transaction left usable (the list runs inside a savepoint).
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 REFUSED = (ValueError, OverflowError, ValidationError, DataError, EmptyResultSet)
 INTEGER_PKS = (models.AutoField, models.BigAutoField, models.IntegerField)
 BIGINT = 2**63 - 1
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 def bad_ids(model, values) -> list[str]:
@@ -47,8 +50,26 @@ def bad_ids(model, values) -> list[str]:
     return found
 
 
+def within_years(value) -> None:
+    """A form's date or moment between FIRST_YEAR and LAST_YEAR: year 9999 overflows the
+    day after it, year 1 the time zones and the calendars."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a date from %(first)s to %(last)s.")
+            % {"first": f"{FIRST_YEAR}-01-01", "last": f"{LAST_YEAR}-12-31"},
+            code="out_of_range",
+        )
+
+
 class GuardedLists:
-    """A ModelAdmin's change list and actions, guarded against values no column can hold."""
+    """A ModelAdmin's change list and actions, guarded against values no column can hold;
+    its forms' dates kept within years any computation can take."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, models.DateField):
+            field.validators.append(within_years)
+        return field
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and ACTION_CHECKBOX_NAME in request.POST:

@@ -38,7 +38,8 @@ def report(orders: int) -> bytes:
     symbols = ("005930", "000660", "035720")
     lines = ["odno,sll_buy_dvsn_cd,pdno,tot_ccld_qty,avg_prvs,ord_tmd"]
     for n in range(orders):
-        lines.append(f"{n + 1:010d},02,{symbols[n % 3]},10,72000,{9 + n % 6:02d}{n % 60:02d}{n // 60 % 60:02d}")
+        at = f"{9 + n % 6:02d}{n % 60:02d}{n // 60 % 60:02d}"  # HHMMSS
+        lines.append(f"{n + 1:010d},02,{symbols[n % 3]},10,72000,{at}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -158,7 +159,7 @@ def main():
             )
         account = Account.objects.get_or_create(code="BENCH", defaults={"name": "bench"})[0]
         client = Client()
-        client.force_login(User.objects.create_superuser("bench", password="x"))
+        client.force_login(User.objects.create_superuser("bench", password=None))
         print(
             f"{'orders':>7}{'bytes':>10}{'diffs':>7}{'upload s':>10}{'page s':>8}"
             f"{'worst s':>9}{'page KB':>9}{'mark all s':>11}"

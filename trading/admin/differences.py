@@ -9,9 +9,9 @@ post of MarkDifferencesForm, whatever their number."""
 from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_update_with_history
 
 from trading.models import DifferenceKind, DifferenceStatus, ReconciliationDifference
 
@@ -87,17 +87,17 @@ def mark(run, *, kind: str, current: str, status: str, note: str, user) -> int:
         chosen = chosen.filter(kind=kind)
     if current:
         chosen = chosen.filter(status=current)
-    changed = []
-    for difference in chosen:
-        difference.status = status
-        if note:
-            difference.note = note
-        changed.append(difference)
-    bulk_update_with_history(
-        changed,
-        ReconciliationDifference,
-        ["status", "note"],
-        batch_size=1000,
-        default_user=user,
-    )
+    with transaction.atomic():
+        changed = list(chosen.select_for_update())
+        for difference in changed:
+            difference.status = status
+            if note:
+                difference.note = note
+        # One UPDATE for them all (bulk_update writes a CASE per row: a minute for 20,000),
+        # then their history in bulk.
+        values = {"status": status, **({"note": note} if note else {})}
+        ReconciliationDifference.objects.filter(pk__in=[d.pk for d in changed]).update(**values)
+        ReconciliationDifference.history.bulk_history_create(
+            changed, batch_size=1000, update=True, default_user=user
+        )
     return len(changed)

@@ -259,7 +259,7 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
         )
         if len(created) > SHOWN_FILLS:
             more = run.reconstructed_fills.count() - SHOWN_FILLS
-            listed += format_html(" " + str(_("and {} more")), numbers.quantity(more))
+            listed += format_html(" {}", _("and %(n)s more") % {"n": numbers.quantity(more)})
         return listed or "-"
 
     def get_urls(self):
