@@ -44,7 +44,7 @@ def bad_ids(model, values) -> list[str]:
                     raise bounded.OutOfBounds(value)
                 bounded.integer(digits, minimum=1, maximum=BIGINT)
             else:
-                pk.to_python(bounded.text(value, max_length=pk.max_length or 255))
+                pk.to_python(bounded.text(value, max_length=255))
         except (bounded.OutOfBounds, ValidationError, TypeError):
             found.append(value)
     return found
