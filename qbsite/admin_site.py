@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from adminkit import guards
 from qbsite import dashboard, health
 
 
@@ -120,6 +121,11 @@ class QBAdminSite(admin.AdminSite):
     site_title = _("QB back office")
     index_title = _("Trading, market data and operations")
     index_template = "admin/qb_index.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every list and action refuses values no column can hold (adminkit/guards.py).
+        admin_class = guards.guarded(admin_class or admin.ModelAdmin)
+        return super().register(model_or_iterable, admin_class, **options)
 
     def get_urls(self):
         pages = [

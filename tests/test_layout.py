@@ -8,7 +8,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("qbsite", "trading", "marketdata", "adminkit", "display")
+PACKAGES = ("qbsite", "trading", "marketdata", "adminkit", "display", "bounded")
 MAX_LINES = 500
 
 

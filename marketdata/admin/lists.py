@@ -9,6 +9,7 @@
 import json
 
 from django.contrib import admin
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -37,6 +38,8 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         try:
             estimate = estimate_rows(queryset.order_by())
+        except EmptyResultSet:  # a filter no row can match (a value past the column)
+            return 0
         except (AttributeError, TypeError):
             return super().count
         return estimate if estimate >= EXACT_BELOW else queryset.count()

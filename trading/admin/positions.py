@@ -197,8 +197,8 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             raise PermissionDenied
         visible = access.visible_accounts(request.user)
         if request.method == "POST":
-            posted = {tuple(k.split(":", 1)) for k in request.POST.getlist("position")}
-            keys = {(int(a), s) for a, s in posted if a.isdigit() and is_symbol(s)}
+            posted = {tuple(k.split(":", 1)) for k in request.POST.getlist("position") if ":" in k}
+            keys = {(int(a), s) for a, s in posted if a.isdigit() and len(a) < 19 and is_symbol(s)}
             allowed = set(visible.filter(pk__in={a for a, _ in keys}).values_list("pk", flat=True))
             keys = {k for k in keys if k[0] in allowed}
         else:

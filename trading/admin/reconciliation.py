@@ -5,11 +5,10 @@ from a run after a preview."""
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,10 +18,12 @@ from django.utils.translation import pgettext_lazy
 
 from display import numbers, times
 from display.lists import FiguresAdmin, column, figure
+from marketdata import dates
 from marketdata import links as market_links
 from marketdata.sessions import KST
 from trading import access, reconciliation
 from trading import links as trading_links
+from trading.admin import differences
 from trading.admin.access import AccountFilter, AccountScoped
 from trading.models import (
     DifferenceKind,
@@ -33,6 +34,7 @@ from trading.models import (
 )
 from trading.reconciliation import broker_reports
 
+SHOWN_FILLS = 20  # of the fills created from a run, listed on its page
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The runs keep the conventions in English (as the JSON report gives them); the page says
 # them in the reader's language.
@@ -45,7 +47,7 @@ CONVENTION_WORDS = {
 
 class ReconcileForm(forms.Form):
     account = forms.ModelChoiceField(label=_("account"), queryset=None)
-    date = forms.DateField(label=_("trading day"), widget=ISO_DATE)
+    date = forms.DateField(label=_("trading day"), widget=ISO_DATE, validators=[dates.validate])
     orders = forms.FileField(
         label=_("orders with their fills"),
         help_text=_("KIS inquire-daily-ccld: the JSON response, its output1, pages, or CSV."),
@@ -64,11 +66,11 @@ class ReconcileForm(forms.Form):
         upload = self.cleaned_data.get(name)
         if upload is None:
             return None
-        if upload.size > settings.QB_IMPORT_MAX_BYTES:
+        if upload.size > broker_reports.MAX_BYTES:
             self.add_error(
                 name,
-                _("The file is larger than %(limit)s bytes (QB_IMPORT_MAX_BYTES).")
-                % {"limit": f"{settings.QB_IMPORT_MAX_BYTES:,}"},
+                _("The file is larger than %(limit)s bytes.")
+                % {"limit": f"{broker_reports.MAX_BYTES:,}"},
             )
             return None
         return upload.name, b"".join(upload.chunks())
@@ -123,7 +125,7 @@ def links(difference) -> list[tuple[str, str]]:
     return found
 
 
-class DifferenceInline(admin.TabularInline):
+class DifferenceInline(differences.PagedInline):
     model = ReconciliationDifference
     fields = (
         "kind",
@@ -246,15 +248,19 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("fills created from this run"))
     def reconstructed(self, run):
-        created = run.reconstructed_fills.order_by("executed_at")
-        return (
-            format_html_join(
-                ", ",
-                '<a href="{}">{}</a>',
-                ((reverse("admin:trading_trade_change", args=[t.pk]), str(t)) for t in created),
-            )
-            or "-"
+        created = list(run.reconstructed_fills.order_by("executed_at", "id")[: SHOWN_FILLS + 1])
+        listed = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:trading_trade_change", args=[t.pk]), str(t))
+                for t in created[:SHOWN_FILLS]
+            ),
         )
+        if len(created) > SHOWN_FILLS:
+            more = run.reconstructed_fills.count() - SHOWN_FILLS
+            listed += format_html(" {}", _("and %(n)s more") % {"n": numbers.quantity(more)})
+        return listed or "-"
 
     def get_urls(self):
         return [
@@ -262,6 +268,11 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
                 "reconcile/",
                 self.admin_site.admin_view(self.reconcile_view),
                 name="trading_reconciliationrun_reconcile",
+            ),
+            path(
+                "<int:run_id>/mark/",
+                self.admin_site.admin_view(self.mark_view),
+                name="trading_reconciliationrun_mark",
             ),
             path(
                 "<int:run_id>/create-missing/",
@@ -282,7 +293,36 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
             extra["create_missing_url"] = reverse(
                 "admin:trading_reconciliationrun_create_missing", args=[run.pk]
             )
+        if run is not None:
+            extra["differences_page"] = differences.page_of(run, request.GET.get("p", "1")[:10])
+            if self.has_change_permission(request, run):
+                extra["mark_form"] = differences.MarkDifferencesForm()
+                extra["mark_url"] = reverse("admin:trading_reconciliationrun_mark", args=[run.pk])
         return super().change_view(request, object_id, form_url, extra)
+
+    def mark_view(self, request, run_id):
+        run = get_object_or_404(self.get_queryset(request), pk=run_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request, run):
+            raise PermissionDenied
+        back = reverse("admin:trading_reconciliationrun_change", args=[run.pk])
+        form = differences.MarkDifferencesForm(request.POST)
+        if not form.is_valid():
+            said = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            self.message_user(request, _("Nothing marked: %(why)s") % {"why": said}, messages.ERROR)
+            return HttpResponseRedirect(back)
+        marked = differences.mark(run, **form.cleaned_data, user=request.user)
+        self.message_user(
+            request,
+            _("%(n)s differences marked %(status)s.")
+            % {
+                "n": numbers.quantity(marked),
+                "status": dict(DifferenceStatus.choices)[form.cleaned_data["status"]],
+            },
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(back)
 
     def reconcile_view(self, request):
         if not self.may_reconcile(request):
@@ -346,17 +386,12 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
         if not request.user.has_perm("trading.add_trade"):
             raise PermissionDenied
         back = reverse("admin:trading_reconciliationrun_change", args=[run.pk])
-        if request.method == "POST":
-            created = reconciliation.create_missing(run, user=request.user)
-            self.message_user(
-                request,
-                _(
-                    "Created %(n)s fills from the broker's report and rebuilt the positions of "
-                    "account %(account)s."
-                )
-                % {"n": len(created), "account": run.account.code},
-                messages.SUCCESS,
-            )
+        try:
+            if request.method == "POST":
+                return self._create_missing(request, run, back)
+            planned = reconciliation.missing_fills(run)
+        except reconciliation.UnusableRun as e:
+            self.message_user(request, _("No fill created: %(why)s") % {"why": e}, messages.ERROR)
             return HttpResponseRedirect(back)
         return TemplateResponse(
             request,
@@ -366,7 +401,28 @@ class ReconciliationRunAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
                 "opts": self.model._meta,
                 "title": _("Create the missing fills"),
                 "run": run,
-                "fills": reconciliation.missing_fills(run),
+                "fills": planned[: differences.PER_PAGE],
+                "more": max(len(planned) - differences.PER_PAGE, 0),
                 "back": back,
             },
         )
+
+    def _create_missing(self, request, run, back):
+        created = reconciliation.create_missing(run, user=request.user)
+        if not created:
+            self.message_user(
+                request,
+                _("No missing fill is left to create: they were already created."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            _(
+                "Created %(n)s fills from the broker's report and rebuilt the positions of "
+                "account %(account)s."
+            )
+            % {"n": len(created), "account": run.account.code},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(back)

@@ -147,7 +147,7 @@ class CommissionSchedule(models.Model):
             models.CheckConstraint(
                 condition=Q(rate__gte=0, rate__lt="0.01"),
                 name="commission_schedules_rate_range",
-                violation_error_message=_("The rate is a fraction from 0 to below 0.01 (1 %)."),
+                violation_error_message=_("The rate is a fraction from 0 to below 0.01 (1 %%)."),
             ),
             models.CheckConstraint(
                 condition=Q(minimum__gte=0),

@@ -116,7 +116,7 @@ class RiskMetric(models.Model):
                 condition=Q(var_95__gte=0) & Q(var_99__gte=F("var_95")),
                 name="risk_metrics_var_ordered",
                 violation_error_message=_(
-                    "VaR must not be negative, and VaR 99% not below VaR 95%."
+                    "VaR must not be negative, and VaR 99%% not below VaR 95%%."
                 ),
             ),
             models.CheckConstraint(

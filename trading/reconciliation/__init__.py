@@ -9,18 +9,22 @@ from trading.reconciliation.compare import (
     OUR_CONVENTION,
     Result,
     compare,
-    create_missing,
     describe,
-    fill_line,
-    missing_fills,
     record,
     shown,
+)
+from trading.reconciliation.missing import (
+    UnusableRun,
+    create_missing,
+    fill_line,
+    missing_fills,
 )
 
 __all__ = [
     "CONVENTIONS",
     "OUR_CONVENTION",
     "Result",
+    "UnusableRun",
     "broker_reports",
     "compare",
     "create_missing",

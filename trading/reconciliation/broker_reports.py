@@ -16,6 +16,11 @@ pages as a JSON array of bodies), or a CSV with the same field names as its head
 names are read without regard to case; values are strings and numbers may carry decimals
 or thousands separators. Anything unusable raises BrokerFileError naming the file and the
 line, column or JSON path.
+
+Every value is read through the bounded reader (bounded/): numbers, dates and text are
+checked for length, NUL, digits and exponent before anything computes with them, a JSON
+document for its size and depth, a report for its number of rows (MAX_ROWS: an algorithmic
+account sends some 20,000 orders a day; a report of more than 100,000 rows or 64 MiB is refused).
 """
 
 import csv
@@ -23,14 +28,23 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from marketdata import encodings
+import bounded
+from marketdata import dates, encodings
 from marketdata.symbols import is_symbol
 from trading.models import Side, Venue
 
 SIDES = {"01": Side.SELL, "02": Side.BUY}
 VENUES = {"KRX": Venue.KRX, "NXT": Venue.NXT}
+MAX_ROWS = 100_000  # orders or holdings of one report
+MAX_BYTES = 64 * 2**20  # a report file: 100,000 rows of KIS's JSON are some 60 MB
+MAX_DEPTH = 10  # a list of bodies of lists of rows of fields, with room to spare
+MAX_QUANTITY = 10**12 - 1  # shares: more than any company has issued
+MAX_PRICE = Decimal("9999999999.99")  # won a share: the fills' price column (12, 2)
+MAX_AMOUNT = MAX_QUANTITY * MAX_PRICE
+ID_LENGTH = 40  # an order number, as the fills' broker_order_id keeps it
+TEXT_LENGTH = 200  # a name or any other field read as text
 
 
 class BrokerFileError(ValueError):
@@ -90,14 +104,23 @@ def _decode(data: bytes, name: str) -> str:
 def read_rows(data: bytes, name: str, needed=(), report="") -> list[tuple[str, dict]]:
     """(where, fields by lower-case name) of every row of a report file; a CSV header
     must name the `needed` fields."""
+    if len(data) > MAX_BYTES:
+        raise BrokerFileError(f"{name}: larger than {MAX_BYTES:,} bytes")
     text = _decode(data, name)
     try:
-        document = json.loads(text)
+        document = bounded.json(text, max_depth=MAX_DEPTH, max_bytes=MAX_BYTES)
     except json.JSONDecodeError as e:
         if text.lstrip().startswith(("{", "[")):
             raise BrokerFileError(f"{name}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from e
-        return _csv_rows(text, name, needed, report)
-    return _json_rows(document, name)
+        found = _csv_rows(text, name, needed, report)
+    except bounded.OutOfBounds as e:
+        raise BrokerFileError(f"{name}: {e}") from e
+    else:
+        found = _json_rows(document, name)
+    try:
+        return bounded.rows(found, maximum=MAX_ROWS, what="rows")
+    except bounded.OutOfBounds as e:
+        raise BrokerFileError(f"{name}: {e}") from e
 
 
 def _json_rows(document, name):
@@ -174,32 +197,32 @@ def _csv_rows(text, name, needed, report):
     return found
 
 
-def _text(fields, key) -> str:
+def _text(where, fields, key, *, max_length=TEXT_LENGTH) -> str:
     value = fields.get(key)
-    return "" if value is None else str(value).strip()
+    if isinstance(value, (dict, list)):
+        raise BrokerFileError(f"{where}{key}: expected a value, found {_kind(value)}")
+    try:
+        return bounded.text(value, max_length=max_length, field=key)
+    except bounded.OutOfBounds as e:
+        raise BrokerFileError(f"{where}{e}") from e
 
 
-def _number(where, fields, key, *, whole=False, required=True):
-    raw = _text(fields, key)
-    if not raw:
+def _number(where, fields, key, *, whole=False, required=True, maximum=MAX_QUANTITY):
+    value = fields.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise BrokerFileError(f"{where}{key}: empty; a number is needed")
         return None
+    read = bounded.integer if whole else bounded.decimal
+    digits = {"max_digits": 30} if whole else {"max_digits": 34}
     try:
-        value = Decimal(raw.replace(",", ""))
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value < 0:
-        raise BrokerFileError(f"{where}{key}: {raw[:40]!r} is not a number of zero or more")
-    if whole:
-        if value != value.to_integral_value():
-            raise BrokerFileError(f"{where}{key}: {raw[:40]!r} is not a whole number of shares")
-        return int(value)
-    return value
+        return read(value, minimum=0, maximum=maximum, field=key, grouping=True, **digits)
+    except bounded.OutOfBounds as e:
+        raise BrokerFileError(f"{where}{e}") from e
 
 
 def _symbol(where, fields):
-    raw = _text(fields, "pdno")
+    raw = _text(where, fields, "pdno", max_length=ID_LENGTH)
     symbol = raw[-6:]  # KIS: "종목번호(뒤 6자리만 해당)"
     if not is_symbol(symbol):
         raise BrokerFileError(f"{where}pdno: {raw[:40]!r} is not a KRX short code")
@@ -216,17 +239,23 @@ def _require(where, fields, needed, report):
 
 
 def _date(where, fields, key):
-    raw = _text(fields, key)
+    raw = _text(where, fields, key, max_length=ID_LENGTH)
     if not raw:
         return None
     try:
-        return dt.datetime.strptime(raw, "%Y%m%d").date()
-    except ValueError as e:
-        raise BrokerFileError(f"{where}{key}: {raw[:40]!r} is not a date YYYYMMDD") from e
+        return bounded.date(
+            raw,
+            first=dates.FIRST_DAY,
+            last=dates.last_day_to_view(),
+            formats=("%Y%m%d",),
+            field=key,
+        )
+    except bounded.OutOfBounds as e:
+        raise BrokerFileError(f"{where}{e}") from e
 
 
 def _time(where, fields, key):
-    raw = _text(fields, key)
+    raw = _text(where, fields, key, max_length=ID_LENGTH)
     if not raw:
         return None
     try:
@@ -240,12 +269,12 @@ def orders(data: bytes, name: str) -> list[Order]:
     found = []
     for where, fields in read_rows(data, name, ORDER_FIELDS, "inquire-daily-ccld"):
         _require(where, fields, ORDER_FIELDS, "inquire-daily-ccld")
-        code = _text(fields, "sll_buy_dvsn_cd")
+        code = _text(where, fields, "sll_buy_dvsn_cd")
         if code not in SIDES:
             raise BrokerFileError(
                 f"{where}sll_buy_dvsn_cd: {code[:40]!r} is neither 01 (sell) nor 02 (buy)"
             )
-        order_id = _text(fields, "odno")
+        order_id = _text(where, fields, "odno", max_length=ID_LENGTH)
         if not order_id:
             raise BrokerFileError(f"{where}odno: empty; every order has a number")
         found.append(
@@ -253,18 +282,20 @@ def orders(data: bytes, name: str) -> list[Order]:
                 where=where.rstrip(": ."),
                 order_date=_date(where, fields, "ord_dt"),
                 order_id=order_id,
-                original_order_id=_text(fields, "orgn_odno"),
+                original_order_id=_text(where, fields, "orgn_odno", max_length=ID_LENGTH),
                 side=SIDES[code],
                 symbol=_symbol(where, fields),
-                name=_text(fields, "prdt_name"),
+                name=_text(where, fields, "prdt_name"),
                 ordered=_number(where, fields, "ord_qty", whole=True, required=False) or 0,
                 filled=_number(where, fields, "tot_ccld_qty", whole=True),
-                average_price=_number(where, fields, "avg_prvs"),
-                filled_amount=_number(where, fields, "tot_ccld_amt", required=False),
+                average_price=_number(where, fields, "avg_prvs", maximum=MAX_PRICE),
+                filled_amount=_number(
+                    where, fields, "tot_ccld_amt", required=False, maximum=MAX_AMOUNT
+                ),
                 time=_time(where, fields, "ord_tmd"),
-                cancelled=_text(fields, "cncl_yn").upper() == "Y",
+                cancelled=_text(where, fields, "cncl_yn").upper() == "Y",
                 rejected=_number(where, fields, "rjct_qty", whole=True, required=False) or 0,
-                venue=_text(fields, "excg_id_dvsn_cd").upper(),
+                venue=_text(where, fields, "excg_id_dvsn_cd").upper(),
             )
         )
     return found
@@ -279,10 +310,12 @@ def holdings(data: bytes, name: str) -> list[Holding]:
             Holding(
                 where=where.rstrip(": ."),
                 symbol=_symbol(where, fields),
-                name=_text(fields, "prdt_name"),
+                name=_text(where, fields, "prdt_name"),
                 quantity=_number(where, fields, "hldg_qty", whole=True),
-                average_price=_number(where, fields, "pchs_avg_pric"),
-                purchase_amount=_number(where, fields, "pchs_amt", required=False),
+                average_price=_number(where, fields, "pchs_avg_pric", maximum=MAX_PRICE),
+                purchase_amount=_number(
+                    where, fields, "pchs_amt", required=False, maximum=MAX_AMOUNT
+                ),
             )
         )
     return found

@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from marketdata.sessions import KST
-from trading import fills, positions
+from trading import positions
 from trading.models import (
-    DifferenceKind,
-    DifferenceStatus,
     ReconciliationDifference,
     ReconciliationRun,
     Trade,
@@ -47,7 +43,6 @@ CONVENTIONS = {
     "excluded": "fees excluded (equal to ours)",
     "included": "buy commissions included",
 }
-RECONSTRUCTED_STRATEGY = "reconstructed"
 
 
 def to_won(value: Decimal) -> int:
@@ -379,76 +374,6 @@ def record(result: Result, *, orders_file: tuple[str, bytes], balance_file, run_
     return run
 
 
-def missing_fills(run) -> list:
-    """The fills `create_missing` would create for `run`, not saved: one per order the
-    broker filled that the run found missing here, at the broker's average price."""
-    missing = list(
-        run.differences.filter(
-            kind=DifferenceKind.MISSING_IN_BACKOFFICE, status=DifferenceStatus.OPEN
-        ).order_by("id")
-    )
-    taken = dict(
-        Trade.objects.filter(
-            account=run.account_id, broker_order_id__in=[d.broker_order_id for d in missing]
-        )
-        .values("broker_order_id")
-        .annotate(last=Max("fill_seq"))
-        .values_list("broker_order_id", "last")
-    )
-    created = []
-    for difference in missing:
-        broker = difference.broker or {}
-        quantity = int(broker["quantity"])
-        amount = Decimal(str(broker.get("amount") or broker["average_price"] * quantity))
-        time = dt.time.fromisoformat(broker["time"]) if broker.get("time") else dt.time(15, 30)
-        venues = set(str(broker.get("venue", "")).split("+")) & set(Venue.values)
-        trade = Trade(
-            account_id=run.account_id,
-            venue=venues.pop() if len(venues) == 1 else Venue.KRX,
-            symbol=difference.symbol,
-            side=broker["side"],
-            quantity=quantity,
-            price=(amount / quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
-            strategy=RECONSTRUCTED_STRATEGY,
-            broker_order_id=difference.broker_order_id,
-            fill_seq=taken.get(difference.broker_order_id, 0) + 1,
-            executed_at=dt.datetime.combine(run.date, time, KST),
-            reconstructed_by=run,
-        )
-        trade.difference = difference
-        created.append(trade)
-    fills.assess(created)
-    for trade in created:
-        # The broker's own charges are not in the report: what the schedules expect.
-        trade.commission = trade.expected_commission or Decimal(0)
-        trade.tax = trade.expected_tax or Decimal(0)
-        trade.charges_differ = False
-    return created
-
-
-@transaction.atomic
-def create_missing(run, *, user=None) -> list:
-    """Create the missing fills of `run`, mark their differences fixed, and rebuild the
-    account's positions; returns the fills."""
-    created = missing_fills(run)
-    if not created:
-        return []
-    bulk_create_with_history(created, Trade, default_user=user)
-    for trade in created:
-        difference = trade.difference
-        difference.status = DifferenceStatus.FIXED
-        difference.note = f"Fill {trade.id} created from the broker's report."
-        difference.trades = [str(trade.id)]
-    bulk_update_with_history(
-        [t.difference for t in created],
-        ReconciliationDifference,
-        ["status", "note", "trades"],
-        default_user=user,
-    )
-    positions.rebuild(as_of=timezone.now(), accounts=[run.account_id])
-    return created
-
-
 def shown(value) -> str:
     """A difference's value as a person reads it."""
     if value is None:
@@ -486,11 +411,3 @@ def describe(result: Result, run) -> list[str]:
         )
     lines.append(f"Kept as reconciliation {run.pk}.")
     return lines
-
-
-def fill_line(trade) -> str:
-    return (
-        f"order {trade.broker_order_id} fill {trade.fill_seq}: {trade.side} {trade.quantity:,} "
-        f"{trade.symbol} @ {trade.price:,} on {trade.venue} at "
-        f"{trade.executed_at.astimezone(KST):%Y-%m-%d %H:%M:%S}"
-    )

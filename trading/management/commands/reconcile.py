@@ -98,7 +98,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {e.strerror or e}", returncode=UNUSABLE) from e
 
     def _create_missing(self, run, yes, out=None):
-        planned = reconciliation.missing_fills(run)
+        try:
+            planned = reconciliation.missing_fills(run)
+        except reconciliation.UnusableRun as e:
+            raise CommandError(f"No fill created: {e}", returncode=UNUSABLE) from e
         out = out or self.stdout
         if not planned:
             out.write("No order the broker filled is missing here: no fill to create.")
