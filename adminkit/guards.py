@@ -82,8 +82,10 @@ class GuardedLists:
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(request.get_full_path())
+        # The savepoint is on the database the list reads from: asking the router for the
+        # database to write to would count as a write and keep the request off the replica.
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
+            with transaction.atomic(using=router.db_for_read(self.model)):
                 response = super().changelist_view(request, extra_context)
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()

@@ -49,7 +49,14 @@ def test_the_set_up_installs_the_npm_packages_once_and_again_when_the_lock_chang
     assert "node_modules/.installed" in local_setup.split()
     # -W: as if the lock had just changed.
     changed = subprocess.run(
-        ["make", "-n", "-W", "package-lock.json", "node_modules/.installed"],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-W",
+            "package-lock.json",
+            "node_modules/.installed",
+        ],
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
