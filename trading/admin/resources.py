@@ -340,6 +340,8 @@ class TradeResource(SheetResource):
             given, kept = getattr(instance, name) or "", stored.get(name) or ""
             if given != kept and unpadded(given) == unpadded(kept):
                 setattr(instance, name, kept)
+            elif given.isdigit() and kept.isdigit() and len(given) < len(kept):
+                setattr(instance, name, given.zfill(len(kept)))  # its known width
         if isinstance(moment, trade_cells.Minute):
             kept = stored.get("executed_at")
             instance.executed_at = kept if kept and moment.holds(kept) else moment.plain()

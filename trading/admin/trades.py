@@ -121,6 +121,16 @@ class TradeAdmin(
     show_full_result_count = False
     history_list_display = ("side", "quantity", "price", "commission", "tax")
 
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # django-import-export writes numbers as numbers for its own XLSX class only.
+        native = isinstance(file_format, base_formats.XLSX)
+        return super().get_export_data(file_format, request, queryset, native=native, **kwargs)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        native = kwargs.pop("native", False)
+        kwargs["force_native_type"] = kwargs.get("force_native_type") or native
+        return super().get_data_for_export(request, queryset, **kwargs)
+
     def get_import_data_kwargs(self, **kwargs):
         # Identity changes are written only when the confirmation asks for exactly that.
         form = kwargs.get("form")
