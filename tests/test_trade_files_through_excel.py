@@ -11,6 +11,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from marketdata.models import StockMetadata
@@ -172,6 +173,13 @@ def test_the_exported_csv_writes_times_with_seconds_and_zone(admin_client, fills
     ]
 
 
+@pytest.mark.parametrize("fmt", [CSV_FORMAT, XLSX_FORMAT])
+def test_an_export_imported_as_it_is_previews_every_fill_as_unchanged(admin_client, fills, fmt):
+    page = preview(admin_client, export(admin_client, fmt), fmt)
+
+    assert kinds(page) == ["skip", "skip"]
+
+
 @pytest.mark.parametrize(
     ("fmt", "saved_by_excel"), [(CSV_FORMAT, excel_csv), (XLSX_FORMAT, excel_xlsx)]
 )
@@ -311,3 +319,22 @@ def test_the_identity_change_reads_in_korean(admin_client, fills):
         "“식별 정보 변경 적용”을 선택하지 않으면 적용되지 않습니다."
     ]
     assert "식별 정보 변경 적용" in page.content.decode()
+
+
+def test_the_command_skips_identity_changes_unless_asked(admin_client, fills, tmp_path):
+    first, _ = fills
+    path = tmp_path / "fills.csv"
+    path.write_text(excel_csv(export(admin_client, CSV_FORMAT), edit=changed_order_id))
+
+    out = io.StringIO()
+    call_command("import_trades", str(path), stdout=out)
+    assert out.getvalue().strip() == (
+        f"{path}: new 0, updated 0, unchanged 1, identity changes skipped 1 "
+        "(--apply-identity-changes writes them)."
+    )
+    assert stored(first).broker_order_id == "0000012345"
+
+    out = io.StringIO()
+    call_command("import_trades", str(path), "--apply-identity-changes", stdout=out)
+    assert out.getvalue().strip() == f"{path}: new 0, updated 1, unchanged 1."
+    assert stored(first).broker_order_id == "0000099999"
