@@ -67,7 +67,7 @@ def text_of(value) -> str:
 
 def unpadded(code: str) -> str:
     """An id of digits as reconciliation compares it: leading zeros aside."""
-    return code.lstrip("0") or "0" if code.isdigit() else code
+    return (code.lstrip("0") or "0") if code.isdigit() else code
 
 
 def number_text(value):
