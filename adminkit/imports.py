@@ -365,7 +365,9 @@ class SheetAdminMixin:
         result = getattr(response, "context_data", {}).get("result")
         if result is not None and not result.has_errors():
             # A file with bad rows is a warning: nothing of it can be imported as it is.
-            say = messages.warning if result.has_validation_errors() else messages.info
+            # So is one whose rows a resource holds back (`identity_changes`, trades).
+            held = result.has_validation_errors() or getattr(result, "identity_changes", 0)
+            say = messages.warning if held else messages.info
             say(request, _summary(result))
             # The page shows the first rows and errors; the counts above cover them all.
             result.rows = result.rows[:PREVIEW_ROWS]

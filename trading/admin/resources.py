@@ -10,22 +10,31 @@ the whole file in one query before the first row:
   side, quantity and price that no earlier row of the file took; if there is none, it is a
   new fill and gets the order's next fill number.
 So importing a file again changes nothing ("Skipped" in the preview: unchanged), and two
-real partial fills with equal values stay two fills. A row without `account` belongs to the
-only account the importer may see; with several, the column is required. The fills to
-write get their expected charges and price checks together (trading/fills/charges.py).
+real partial fills with equal values stay two fills. A file saved by Excel reads the same
+(trading/admin/trade_cells.py): ids and codes that lost their leading zeros are the stored
+ones, a time without its seconds is the stored fill's time inside that minute. A row that
+would change a stored fill's identity (trade_cells.IDENTITY) is held back and said so in the
+preview, unless the import is asked to apply such changes (`apply_identity_changes`).
+A row without `account` belongs to the only account the importer may see; with several, the
+column is required. The fills to write get their expected charges and price checks together
+(trading/fills/charges.py).
 """
 
 import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import CharField, Func, Max, Q
+from django.db.models.functions import Length, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from adminkit.resources import SheetResource
 from trading import access, fills
+from trading.admin import trade_cells
+from trading.admin.trade_cells import text_of, unpadded
 from trading.models import ASSESSED_FIELDS, Account, Trade
 
 COLUMNS = (
@@ -54,7 +63,7 @@ class AccountWidget(widgets.Widget):
         self.accounts = {}  # code -> id, set before each import
 
     def clean(self, value, row=None, **kwargs):
-        code = str(value or "").strip()
+        code = text_of(value)
         if not code:
             if len(self.accounts) == 1:
                 return next(iter(self.accounts.values()))
@@ -90,8 +99,7 @@ class BlankKeepsWidget(widgets.Widget):
     """A blank cell leaves the stored value as it is."""
 
     def clean(self, value, row=None, **kwargs):
-        text = str(value if value is not None else "").strip()
-        return text or None
+        return text_of(value) or None
 
 
 class FillNumberWidget(widgets.IntegerWidget):
@@ -106,17 +114,46 @@ def _blank(value) -> bool:
     return value is None or not str(value).strip()
 
 
+def _order(row) -> str:
+    """The row's broker order id as reconciliation compares it (leading zeros aside)."""
+    text = text_of(row.get("broker_order_id"))
+    return unpadded(text) if text else ""
+
+
+class Unpadded(Func):
+    """`unpadded` in SQL: an id of digits without its leading zeros ("0" for zeros only)."""
+
+    template = (
+        "CASE WHEN %(expressions)s ~ '^[0-9]+$' "
+        "THEN COALESCE(NULLIF(LTRIM(%(expressions)s, '0'), ''), '0') ELSE %(expressions)s END"
+    )
+    output_field = CharField()
+
+
 class NoLoader(BaseInstanceLoader):
     """TradeResource finds stored fills itself (get_instance)."""
 
 
 class TradeResource(SheetResource):
+    WIDGETS_MAP = SheetResource.WIDGETS_MAP | {
+        "DateTimeField": trade_cells.MomentWidget,
+        "DecimalField": trade_cells.AmountWidget,
+        "BigIntegerField": trade_cells.QuantityWidget,
+    }
     id = fields.Field(attribute="id", column_name="id", widget=IdWidget(), saves_null_values=False)
     account = fields.Field(
         attribute="account_id",
         column_name="account",
         widget=AccountWidget(),
         saves_null_values=False,
+    )
+    symbol = fields.Field(
+        attribute="symbol", column_name="symbol", widget=trade_cells.SymbolWidget()
+    )
+    broker_order_id = fields.Field(
+        attribute="broker_order_id",
+        column_name="broker_order_id",
+        widget=trade_cells.CodeWidget(),
     )
     fill_seq = fields.Field(
         attribute="fill_seq",
@@ -144,6 +181,10 @@ class TradeResource(SheetResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._codes = {}  # account id -> code, for the preview's diff
+        self._apply_identity = False
+        self._identity_change = None  # the message of the row being imported
+        self._identity_rows = 0
+        self._widths = {}  # (account id, day) -> width of its stored order ids of digits
 
     def dehydrate_account(self, trade):
         code = self._codes.get(trade.account_id)
@@ -157,8 +198,16 @@ class TradeResource(SheetResource):
         accounts = access.visible_accounts(user) if user is not None else Account.objects.all()
         self._codes = dict(accounts.values_list("pk", "code"))
         self.fields["account"].widget.accounts = {c: pk for pk, c in self._codes.items()}
+        self._apply_identity = bool(kwargs.get("apply_identity_changes"))
+        self._identity_rows = 0
         self._load_existing(dataset)
         self._claimed = set()
+
+    def import_data(self, *args, **kwargs):
+        result = super().import_data(*args, **kwargs)
+        result.identity_changes = self._identity_rows
+        result.identity_held = 0 if self._apply_identity else self._identity_rows
+        return result
 
     def _value(self, name, row):
         """A cell as its field reads it; None for a blank, missing or unreadable one (the
@@ -177,31 +226,53 @@ class TradeResource(SheetResource):
     def _load_existing(self, dataset):
         """Every stored fill a row of `dataset` could be, in one query."""
         ids, orders, executions = set(), set(), set()
+        days = set()
         for row in dataset.dict:
             ids.add(self._value("id", row))
-            orders.add(str(row.get("broker_order_id") or "").strip())
-            executions.add(str(row.get("execution_id") or "").strip())
+            orders.add(_order(row))
+            executions.add(unpadded(text_of(row.get("execution_id"))))
+            moment = self._value("executed_at", row)
+            if moment is not None:
+                days.add(timezone.localtime(moment).date())
         ids.discard(None)
         orders.discard("")
         executions.discard("")
         # Only the fills of the importer's accounts: an id of another account's fill is
         # no fill of theirs (a row naming it is refused as one naming no fill at all).
-        found = Trade.objects.filter(account__in=list(self._codes)).filter(
-            Q(id__in=ids) | Q(broker_order_id__in=orders) | Q(execution_id__in=executions)
+        # Ids of digits compared leading zeros aside: Excel drops them.
+        found = (
+            Trade.objects.filter(account__in=list(self._codes))
+            .alias(order=Unpadded("broker_order_id"), execution=Unpadded("execution_id"))
+            .filter(
+                Q(id__in=ids)
+                | Q(broker_order_id__in=orders)
+                | Q(order__in=orders)
+                | Q(execution_id__in=executions)
+                | Q(execution__in=executions)
+            )
         )
         self._by_id, self._by_execution, self._by_number = {}, {}, {}
         self._by_order = defaultdict(list)
         for trade in found:
             self._by_id[trade.id] = trade
             if trade.execution_id:
-                self._by_execution[trade.account_id, trade.execution_id] = trade
+                self._by_execution[trade.account_id, unpadded(trade.execution_id)] = trade
             if trade.broker_order_id:
-                key = (trade.account_id, trade.broker_order_id)
+                key = (trade.account_id, unpadded(trade.broker_order_id))
                 self._by_number[(*key, trade.fill_seq)] = trade
                 self._by_order[key].append(trade)
         self._next_number = {
             key: max(t.fill_seq for t in trades) + 1 for key, trades in self._by_order.items()
         }
+        zone = timezone.get_current_timezone()
+        widths = (
+            Trade.objects.filter(account__in=list(self._codes), broker_order_id__regex=r"^[0-9]+$")
+            .annotate(day=TruncDate("executed_at", tzinfo=zone))
+            .filter(day__in=days)
+            .values("account_id", "day")
+            .annotate(width=Max(Length("broker_order_id")))
+        )
+        self._widths = {(w["account_id"], w["day"]): w["width"] for w in widths}
 
     def get_instance(self, instance_loader, row):
         trade = self._match(row)
@@ -218,22 +289,81 @@ class TradeResource(SheetResource):
             return None
         execution = self._value("execution_id", row)
         if execution:
-            return self._by_execution.get((account, execution))
-        order = str(row.get("broker_order_id") or "").strip()
+            return self._by_execution.get((account, unpadded(execution)))
+        order = _order(row)
         stored = self._by_order.get((account, order)) if order else None
         if not stored:
             return None
         number = self._value("fill_seq", row)
         if number is not None:
             return self._by_number.get((account, order, number))
-        values = tuple(
+        moment, *values = (
             self._value(name, row) for name in ("executed_at", "side", "quantity", "price")
         )
         for trade in stored:
-            same = (trade.executed_at, trade.side, trade.quantity, trade.price) == values
+            same = [trade.side, trade.quantity, trade.price] == values and (
+                trade.executed_at == moment
+                or (isinstance(moment, trade_cells.Minute) and moment.holds(trade.executed_at))
+            )
             if same and trade.id not in self._claimed:
                 return trade
         return None
+
+    def import_row(self, row, instance_loader, **kwargs):
+        self._identity_change = None
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        row_result.identity_change = self._identity_change
+        if self._identity_change:
+            self._identity_rows += 1
+        return row_result
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if self._identity_change and not import_validation_errors and not self._apply_identity:
+            return True  # held back: counted, shown in red, not written
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def _as_excel_left_it(self, instance):
+        """The row's ids, codes and time as the stored fill's where they differ only as Excel
+        makes them differ; then what the row changes of the fill's identity, said."""
+        stored = self._stored
+        moment = instance.executed_at
+        if stored is None:
+            if isinstance(moment, trade_cells.Minute):
+                instance.executed_at = moment.plain()
+            order = instance.broker_order_id or ""
+            if order.isdigit() and moment is not None:
+                day = timezone.localtime(moment).date()
+                width = self._widths.get((instance.account_id, day), 0)
+                instance.broker_order_id = order.zfill(width)
+            return
+        for name in ("broker_order_id", "execution_id"):
+            given, kept = getattr(instance, name) or "", stored.get(name) or ""
+            if given != kept and unpadded(given) == unpadded(kept):
+                setattr(instance, name, kept)
+            elif given.isdigit() and kept.isdigit() and len(given) < len(kept):
+                setattr(instance, name, given.zfill(len(kept)))  # its known width
+        if isinstance(moment, trade_cells.Minute):
+            kept = stored.get("executed_at")
+            instance.executed_at = kept if kept and moment.holds(kept) else moment.plain()
+        opts = instance._meta
+        changes = [
+            (
+                opts.get_field(name).verbose_name,
+                self._shown(name, stored[name]),
+                self._shown(name, getattr(instance, name)),
+            )
+            for name in trade_cells.IDENTITY
+            if name in stored and getattr(instance, name) != stored[name]
+        ]
+        if changes:
+            self._identity_change = trade_cells.identity_message(changes)
+
+    def _shown(self, name, value):
+        if name == "account_id":
+            return self._codes.get(value, value)
+        if name == "executed_at" and value is not None:
+            return trade_cells.MomentWidget().render(value)
+        return value
 
     def import_instance(self, instance, row, **kwargs):
         given = self._value("id", row)
@@ -247,9 +377,10 @@ class TradeResource(SheetResource):
                 instance.account_id = self.fields["account"].widget.clean(None)
             except ValueError as e:
                 raise ValidationError({"account_id": str(e)}) from e
+        self._as_excel_left_it(instance)
         new = instance.id not in self._by_id
         if new and instance.broker_order_id and _blank(row.get("fill_seq")):
-            key = (instance.account_id, instance.broker_order_id)
+            key = (instance.account_id, unpadded(instance.broker_order_id))
             instance.fill_seq = self._next_number.get(key, 1)
             self._next_number[key] = instance.fill_seq + 1
 

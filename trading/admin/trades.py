@@ -8,7 +8,9 @@ from django.db.models import (
 )
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 
 from adminkit.history import HistoryAdmin
 from adminkit.imports import SheetAdminMixin
@@ -26,6 +28,7 @@ from trading import fills, links
 from trading.admin.access import AccountFilter, AccountScoped
 from trading.admin.columns import AMOUNT, ChargesFilter, PriceCheckFilter, account_code, venue_code
 from trading.admin.resources import TradeResource
+from trading.admin.trade_cells import TextXLSX, TradeConfirmImportForm
 from trading.models import (
     Side,
     Trade,
@@ -37,6 +40,8 @@ class TradeAdmin(
     AccountScoped, FiguresAdmin, SheetAdminMixin, ImportExportModelAdmin, HistoryAdmin
 ):
     resource_classes = [TradeResource]
+    confirm_form_class = TradeConfirmImportForm
+    export_formats = [base_formats.CSV, TextXLSX]
     list_display = (
         "executed_at",
         account_code,
@@ -115,6 +120,56 @@ class TradeAdmin(
     list_per_page = 50
     show_full_result_count = False
     history_list_display = ("side", "quantity", "price", "commission", "tax")
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # django-import-export writes numbers as numbers for its own XLSX class only.
+        native = isinstance(file_format, base_formats.XLSX)
+        return super().get_export_data(file_format, request, queryset, native=native, **kwargs)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        native = kwargs.pop("native", False)
+        kwargs["force_native_type"] = kwargs.get("force_native_type") or native
+        return super().get_data_for_export(request, queryset, **kwargs)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # Identity changes are written only when the confirmation asks for exactly that.
+        form = kwargs.get("form")
+        asked = isinstance(form, TradeConfirmImportForm) and bool(
+            getattr(form, "cleaned_data", {}).get("apply_identity_changes")
+        )
+        return super().get_import_data_kwargs(**kwargs) | {"apply_identity_changes": asked}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        changes = getattr(result, "identity_changes", 0)
+        if changes:
+            messages.error(
+                request,
+                ngettext(
+                    "%(n)s row changes the identity of a stored fill (shown in red); it is "
+                    "skipped unless “apply identity changes” is ticked below.",
+                    "%(n)s rows change the identity of stored fills (shown in red); they are "
+                    "skipped unless “apply identity changes” is ticked below.",
+                    changes,
+                )
+                % {"n": f"{changes:,}"},
+            )
+        return response
+
+    def process_result(self, result, request):
+        held = getattr(result, "identity_held", 0)
+        if held and not (result.has_errors() or result.has_validation_errors()):
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s row that changes a stored fill's identity was skipped.",
+                    "%(n)s rows that change stored fills' identity were skipped.",
+                    held,
+                )
+                % {"n": f"{held:,}"},
+            )
+        return super().process_result(result, request)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(amount_value=AMOUNT)

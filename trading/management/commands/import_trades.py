@@ -42,8 +42,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="check and count only")
+        parser.add_argument(
+            "--apply-identity-changes",
+            action="store_true",
+            help="also write rows that change a stored fill's account, order id, fill number, "
+            "execution id, symbol, side or time (skipped and counted without this)",
+        )
 
-    def handle(self, *args, path, dry_run, **options):
+    def handle(self, *args, path, dry_run, apply_identity_changes=False, **options):
         try:
             dataset = read(path)
         except (OSError, encodings.EncodingUnknown) as e:
@@ -52,7 +58,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: not a CSV or XLSX file of trades: {e}") from e
         try:
             result = TradeResource().import_data(
-                dataset, dry_run=dry_run, rollback_on_validation_errors=True
+                dataset,
+                dry_run=dry_run,
+                rollback_on_validation_errors=True,
+                apply_identity_changes=apply_identity_changes,
             )
         except DatabaseError as e:
             raise CommandError(f"{path}: nothing imported: the database said: {e}") from e
@@ -81,8 +90,13 @@ class Command(BaseCommand):
         summary = (
             f"new {totals[RowResult.IMPORT_TYPE_NEW]}, "
             f"updated {totals[RowResult.IMPORT_TYPE_UPDATE]}, "
-            f"unchanged {totals[RowResult.IMPORT_TYPE_SKIP]}"
+            f"unchanged {totals[RowResult.IMPORT_TYPE_SKIP] - result.identity_held}"
         )
+        if result.identity_held:
+            summary += (
+                f", identity changes skipped {result.identity_held} "
+                "(--apply-identity-changes writes them)"
+            )
         if dry_run:
             self.stdout.write(f"Dry run, nothing written: {summary}.")
         else:
