@@ -349,3 +349,7 @@ class ReplacedBar(models.Model):
 
     def __str__(self):
         return f"{self.symbol} {self.interval_type} {self.time:%Y-%m-%d %H:%M} C {self.close}"
+
+
+# Corporate actions are market facts too; their model lives in its own module.
+from marketdata.actions import CorporateAction  # noqa: E402, F401
