@@ -11,65 +11,409 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketdata', '0009_load_id_default_and_numeric_high'),
+        ("marketdata", "0009_load_id_default_and_numeric_high"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CorporateAction',
+            name="CorporateAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('symbol', models.CharField(max_length=10, validators=[django.core.validators.RegexValidator(re.compile('^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$'), 'Enter a KRX short code of six characters, such as 005930 or 0088M0.')], verbose_name='symbol')),
-                ('kind', models.CharField(choices=[('split', 'split'), ('reverse_split', 'reverse split'), ('bonus_issue', 'bonus issue'), ('stock_dividend', 'stock dividend'), ('cash_dividend', 'cash dividend'), ('rights_issue', 'rights issue'), ('merger', 'merger'), ('symbol_change', 'symbol change'), ('delisting', 'delisting')], max_length=16, verbose_name='kind')),
-                ('record_date', models.DateField(help_text='Holders at the end of this day are entitled (기준일).', verbose_name='record date')),
-                ('ex_date', models.DateField(help_text='First session without the entitlement: one exchange day before the record date (T+2). The action takes effect at its start.', verbose_name='ex date')),
-                ('pay_date', models.DateField(blank=True, help_text='When the cash is paid or the new shares are listed.', null=True, verbose_name='pay or listing date')),
-                ('ratio', models.DecimalField(blank=True, decimal_places=10, help_text='Splits and reverse splits: shares after per share before (5 for 1:5, 0.1 for 10:1). Bonus issues and stock dividends: new shares per share held (0.5). Mergers: shares of the new symbol per share held.', max_digits=20, null=True, verbose_name='ratio')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='cash per share (KRW)')),
-                ('new_symbol', models.CharField(blank=True, max_length=10, validators=[django.core.validators.RegexValidator(re.compile('^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$'), 'Enter a KRX short code of six characters, such as 005930 or 0088M0.')], verbose_name='new symbol')),
-                ('fraction_price', models.DecimalField(blank=True, decimal_places=2, help_text='The price per share paid in cash for fractions of a share (단주).', max_digits=14, null=True, verbose_name='fraction price (KRW)')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "symbol",
+                    models.CharField(
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$"),
+                                "Enter a KRX short code of six characters, such as 005930 or 0088M0.",
+                            )
+                        ],
+                        verbose_name="symbol",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("split", "split"),
+                            ("reverse_split", "reverse split"),
+                            ("bonus_issue", "bonus issue"),
+                            ("stock_dividend", "stock dividend"),
+                            ("cash_dividend", "cash dividend"),
+                            ("rights_issue", "rights issue"),
+                            ("merger", "merger"),
+                            ("symbol_change", "symbol change"),
+                            ("delisting", "delisting"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "record_date",
+                    models.DateField(
+                        help_text="Holders at the end of this day are entitled (기준일).",
+                        verbose_name="record date",
+                    ),
+                ),
+                (
+                    "ex_date",
+                    models.DateField(
+                        help_text="First session without the entitlement: one exchange day before the record date (T+2). The action takes effect at its start.",
+                        verbose_name="ex date",
+                    ),
+                ),
+                (
+                    "pay_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the cash is paid or the new shares are listed.",
+                        null=True,
+                        verbose_name="pay or listing date",
+                    ),
+                ),
+                (
+                    "ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=10,
+                        help_text="Splits and reverse splits: shares after per share before (5 for 1:5, 0.1 for 10:1). Bonus issues and stock dividends: new shares per share held (0.5). Mergers: shares of the new symbol per share held.",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="ratio",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="cash per share (KRW)",
+                    ),
+                ),
+                (
+                    "new_symbol",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$"),
+                                "Enter a KRX short code of six characters, such as 005930 or 0088M0.",
+                            )
+                        ],
+                        verbose_name="new symbol",
+                    ),
+                ),
+                (
+                    "fraction_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="The price per share paid in cash for fractions of a share (단주).",
+                        max_digits=14,
+                        null=True,
+                        verbose_name="fraction price (KRW)",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'corporate action',
-                'verbose_name_plural': 'corporate actions',
-                'db_table': 'corporate_actions',
-                'ordering': ('symbol', 'ex_date', 'id'),
-                'indexes': [models.Index(models.F('symbol'), models.F('ex_date'), name='corp_actions_symbol_ex_idx')],
-                'constraints': [models.UniqueConstraint(fields=('symbol', 'kind', 'record_date'), name='corporate_actions_unique', violation_error_message='This stock already has an action of this kind on this record date.'), models.CheckConstraint(condition=models.Q(('kind__in', ['split', 'reverse_split', 'bonus_issue', 'stock_dividend', 'cash_dividend', 'rights_issue', 'merger', 'symbol_change', 'delisting'])), name='corporate_actions_kind_known', violation_error_message='Unknown kind of corporate action.'), models.CheckConstraint(condition=models.Q(('symbol__regex', '^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$'), models.Q(('new_symbol', ''), ('new_symbol__regex', '^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$'), _connector='OR')), name='corporate_actions_symbols_krx', violation_error_message='Enter a KRX short code of six characters, such as 005930.'), models.CheckConstraint(condition=models.Q(('ratio__isnull', True), ('ratio__gt', 0), _connector='OR'), name='corporate_actions_ratio_positive', violation_error_message='The ratio must be above 0.'), models.CheckConstraint(condition=models.Q(models.Q(('kind__in', {'bonus_issue', 'merger', 'reverse_split', 'split', 'stock_dividend'}), _negated=True), ('ratio__isnull', False), _connector='OR'), name='corporate_actions_ratio_given', violation_error_message='Splits, reverse splits, bonus issues, stock dividends and mergers need a ratio.'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'split'), _negated=True), ('ratio__gt', 1), _connector='OR'), name='corporate_actions_split_ratio', violation_error_message='A split gives more than one share per share.'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reverse_split'), _negated=True), ('ratio__lt', 1), _connector='OR'), name='corporate_actions_reverse_split_ratio', violation_error_message='A reverse split gives less than one share per share (0.1 for 10:1).'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'cash_dividend'), _negated=True), ('amount__gt', 0), _connector='OR'), name='corporate_actions_dividend_amount', violation_error_message='A cash dividend needs a cash amount per share.'), models.CheckConstraint(condition=models.Q(('amount__isnull', True), ('amount__gte', 0), _connector='OR'), name='corporate_actions_amount_nonneg', violation_error_message='The cash per share must not be negative.'), models.CheckConstraint(condition=models.Q(('fraction_price__isnull', True), ('fraction_price__gt', 0), _connector='OR'), name='corporate_actions_fraction_price_positive', violation_error_message='The fraction price must be above 0.'), models.CheckConstraint(condition=models.Q(models.Q(('kind__in', {'merger', 'symbol_change'}), _negated=True), models.Q(('new_symbol', ''), _negated=True), _connector='OR'), name='corporate_actions_new_symbol_given', violation_error_message='A merger or a symbol change needs the new symbol.'), models.CheckConstraint(condition=models.Q(('ex_date__lte', models.F('record_date')), ('ex_date__gte', django.db.models.expressions.CombinedExpression(models.F('record_date'), '-', models.Value(datetime.timedelta(days=7))))), name='corporate_actions_ex_date_window', violation_error_message='The ex date lies on or up to a week before the record date.')],
+                "verbose_name": "corporate action",
+                "verbose_name_plural": "corporate actions",
+                "db_table": "corporate_actions",
+                "ordering": ("symbol", "ex_date", "id"),
+                "indexes": [
+                    models.Index(
+                        models.F("symbol"), models.F("ex_date"), name="corp_actions_symbol_ex_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("symbol", "kind", "record_date"),
+                        name="corporate_actions_unique",
+                        violation_error_message="This stock already has an action of this kind on this record date.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "split",
+                                    "reverse_split",
+                                    "bonus_issue",
+                                    "stock_dividend",
+                                    "cash_dividend",
+                                    "rights_issue",
+                                    "merger",
+                                    "symbol_change",
+                                    "delisting",
+                                ],
+                            )
+                        ),
+                        name="corporate_actions_kind_known",
+                        violation_error_message="Unknown kind of corporate action.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("symbol__regex", "^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$"),
+                            models.Q(
+                                ("new_symbol", ""),
+                                ("new_symbol__regex", "^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$"),
+                                _connector="OR",
+                            ),
+                        ),
+                        name="corporate_actions_symbols_krx",
+                        violation_error_message="Enter a KRX short code of six characters, such as 005930.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ratio__isnull", True), ("ratio__gt", 0), _connector="OR"
+                        ),
+                        name="corporate_actions_ratio_positive",
+                        violation_error_message="The ratio must be above 0.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                (
+                                    "kind__in",
+                                    {
+                                        "bonus_issue",
+                                        "merger",
+                                        "reverse_split",
+                                        "split",
+                                        "stock_dividend",
+                                    },
+                                ),
+                                _negated=True,
+                            ),
+                            ("ratio__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="corporate_actions_ratio_given",
+                        violation_error_message="Splits, reverse splits, bonus issues, stock dividends and mergers need a ratio.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "split"), _negated=True),
+                            ("ratio__gt", 1),
+                            _connector="OR",
+                        ),
+                        name="corporate_actions_split_ratio",
+                        violation_error_message="A split gives more than one share per share.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "reverse_split"), _negated=True),
+                            ("ratio__lt", 1),
+                            _connector="OR",
+                        ),
+                        name="corporate_actions_reverse_split_ratio",
+                        violation_error_message="A reverse split gives less than one share per share (0.1 for 10:1).",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "cash_dividend"), _negated=True),
+                            ("amount__gt", 0),
+                            _connector="OR",
+                        ),
+                        name="corporate_actions_dividend_amount",
+                        violation_error_message="A cash dividend needs a cash amount per share.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("amount__isnull", True), ("amount__gte", 0), _connector="OR"
+                        ),
+                        name="corporate_actions_amount_nonneg",
+                        violation_error_message="The cash per share must not be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("fraction_price__isnull", True),
+                            ("fraction_price__gt", 0),
+                            _connector="OR",
+                        ),
+                        name="corporate_actions_fraction_price_positive",
+                        violation_error_message="The fraction price must be above 0.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind__in", {"merger", "symbol_change"}), _negated=True),
+                            models.Q(("new_symbol", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="corporate_actions_new_symbol_given",
+                        violation_error_message="A merger or a symbol change needs the new symbol.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ex_date__lte", models.F("record_date")),
+                            (
+                                "ex_date__gte",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("record_date"),
+                                    "-",
+                                    models.Value(datetime.timedelta(days=7)),
+                                ),
+                            ),
+                        ),
+                        name="corporate_actions_ex_date_window",
+                        violation_error_message="The ex date lies on or up to a week before the record date.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCorporateAction',
+            name="HistoricalCorporateAction",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('symbol', models.CharField(max_length=10, validators=[django.core.validators.RegexValidator(re.compile('^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$'), 'Enter a KRX short code of six characters, such as 005930 or 0088M0.')], verbose_name='symbol')),
-                ('kind', models.CharField(choices=[('split', 'split'), ('reverse_split', 'reverse split'), ('bonus_issue', 'bonus issue'), ('stock_dividend', 'stock dividend'), ('cash_dividend', 'cash dividend'), ('rights_issue', 'rights issue'), ('merger', 'merger'), ('symbol_change', 'symbol change'), ('delisting', 'delisting')], max_length=16, verbose_name='kind')),
-                ('record_date', models.DateField(help_text='Holders at the end of this day are entitled (기준일).', verbose_name='record date')),
-                ('ex_date', models.DateField(help_text='First session without the entitlement: one exchange day before the record date (T+2). The action takes effect at its start.', verbose_name='ex date')),
-                ('pay_date', models.DateField(blank=True, help_text='When the cash is paid or the new shares are listed.', null=True, verbose_name='pay or listing date')),
-                ('ratio', models.DecimalField(blank=True, decimal_places=10, help_text='Splits and reverse splits: shares after per share before (5 for 1:5, 0.1 for 10:1). Bonus issues and stock dividends: new shares per share held (0.5). Mergers: shares of the new symbol per share held.', max_digits=20, null=True, verbose_name='ratio')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='cash per share (KRW)')),
-                ('new_symbol', models.CharField(blank=True, max_length=10, validators=[django.core.validators.RegexValidator(re.compile('^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$'), 'Enter a KRX short code of six characters, such as 005930 or 0088M0.')], verbose_name='new symbol')),
-                ('fraction_price', models.DecimalField(blank=True, decimal_places=2, help_text='The price per share paid in cash for fractions of a share (단주).', max_digits=14, null=True, verbose_name='fraction price (KRW)')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "symbol",
+                    models.CharField(
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$"),
+                                "Enter a KRX short code of six characters, such as 005930 or 0088M0.",
+                            )
+                        ],
+                        verbose_name="symbol",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("split", "split"),
+                            ("reverse_split", "reverse split"),
+                            ("bonus_issue", "bonus issue"),
+                            ("stock_dividend", "stock dividend"),
+                            ("cash_dividend", "cash dividend"),
+                            ("rights_issue", "rights issue"),
+                            ("merger", "merger"),
+                            ("symbol_change", "symbol change"),
+                            ("delisting", "delisting"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "record_date",
+                    models.DateField(
+                        help_text="Holders at the end of this day are entitled (기준일).",
+                        verbose_name="record date",
+                    ),
+                ),
+                (
+                    "ex_date",
+                    models.DateField(
+                        help_text="First session without the entitlement: one exchange day before the record date (T+2). The action takes effect at its start.",
+                        verbose_name="ex date",
+                    ),
+                ),
+                (
+                    "pay_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the cash is paid or the new shares are listed.",
+                        null=True,
+                        verbose_name="pay or listing date",
+                    ),
+                ),
+                (
+                    "ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=10,
+                        help_text="Splits and reverse splits: shares after per share before (5 for 1:5, 0.1 for 10:1). Bonus issues and stock dividends: new shares per share held (0.5). Mergers: shares of the new symbol per share held.",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="ratio",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="cash per share (KRW)",
+                    ),
+                ),
+                (
+                    "new_symbol",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^[0-9]{4}[0-9A-HJ-NP-TV-Z][0-9KLMN]$"),
+                                "Enter a KRX short code of six characters, such as 005930 or 0088M0.",
+                            )
+                        ],
+                        verbose_name="new symbol",
+                    ),
+                ),
+                (
+                    "fraction_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="The price per share paid in cash for fractions of a share (단주).",
+                        max_digits=14,
+                        null=True,
+                        verbose_name="fraction price (KRW)",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical corporate action',
-                'verbose_name_plural': 'historical corporate actions',
-                'db_table': 'corporate_actions_history',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical corporate action",
+                "verbose_name_plural": "historical corporate actions",
+                "db_table": "corporate_actions_history",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -74,7 +74,8 @@ def apply(action, holdings: dict, make) -> list[FractionCash]:
         moved = make(action.new_symbol)
         moved.quantity, moved.average_price = holding.quantity, holding.average_price
         moved.average_with_fees = holding.average_with_fees
-        holding.quantity, holding.average_price, holding.average_with_fees = 0, 0, 0
+        holding.quantity = 0
+        holding.average_price = holding.average_with_fees = Decimal(0)
         _convert(moved, ratio, action.fraction_price, fractions, key, action)
         holding.realized_pnl += moved.realized_pnl
         holding.fraction_cash += moved.fraction_cash
