@@ -218,3 +218,43 @@ def factor_at(factors: list[tuple[dt.date, Decimal]], day: dt.date) -> Decimal:
         if ex_date > day:
             product *= factor
     return product
+
+
+def adjusted(factors, day: dt.date, prices, volume):
+    """`prices` (open, high, low, close) and `volume` of a bar of `day`, adjusted: prices
+    divided by the factor of the later actions (to the hundredth of a won), the volume
+    multiplied by it (to the share); and that factor."""
+    factor = factor_at(factors, day)
+    if factor == 1:
+        return list(prices), volume, factor
+    cent = Decimal("0.01")
+    return (
+        [(Decimal(p) / factor).quantize(cent) for p in prices],
+        int((Decimal(volume) * factor).to_integral_value()),
+        factor,
+    )
+
+
+def adjusted_csv(chunks, factors, day_of):
+    """The canonical CSV of marketdata/exports.py with the prices and volumes adjusted and a
+    last column `factor`; `day_of(time text)` gives a bar's session date."""
+    rest = b""
+    first = True
+    for chunk in chunks:
+        data = rest + chunk
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        out = []
+        for line in lines:
+            if first:
+                out.append(line + b",factor")
+                first = False
+                continue
+            cells = line.decode().split(",")
+            prices, volume, factor = adjusted(factors, day_of(cells[0]), cells[3:7], int(cells[7]))
+            cells[3:8] = [*(str(p) for p in prices), str(volume)]
+            out.append(",".join([*cells, format(factor.normalize(), "f")]).encode())
+        if out:
+            yield b"\n".join(out) + b"\n"
+    if rest:
+        yield rest
