@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from marketdata.actions import CorporateAction
@@ -162,3 +163,29 @@ def test_the_xlsx_holds_the_realized_gains_and_the_totals(year, tmp_path):
 def test_an_unknown_account_is_named(year):
     with pytest.raises(CommandError, match="--account: No account with the code NOPE"):
         call_command("tax_report", "--account", "NOPE", "--year", "2025")
+
+
+def test_the_admin_page_shows_the_year_and_downloads_the_xlsx(year, admin_client):
+    url = reverse("admin:trading_account_tax", args=[year.pk])
+
+    page = admin_client.get(url + "?year=2025")
+    sheet = admin_client.get(url + "?year=2025&format=xlsx")
+
+    assert page.status_code == 200
+    assert page.context["report"]["totals"]["dividends_gross"] == Decimal("54750")
+    assert "qb-tax-realized" in page.text
+    assert sheet["Content-Disposition"] == 'attachment; filename="tax_MAIN_2025.xlsx"'
+    assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_admin_page_hides_accounts_a_limited_user_may_not_see(year, client):
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("limited", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_trade"))
+    user.user_permissions.add(Permission.objects.get(codename="view_account"))
+    client.force_login(user)
+
+    response = client.get(reverse("admin:trading_account_tax", args=[year.pk]) + "?year=2025")
+
+    assert response.status_code == 404
