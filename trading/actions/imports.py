@@ -24,6 +24,8 @@ from marketdata.actions import (
 )
 from marketdata.models import StockMetadata
 from marketdata.symbols import EQUITY_RE
+from trading.actions.errors import ActionFileError, Problem
+from trading.actions.ksd import is_ksd, ksd_rows
 
 COLUMNS = (
     "symbol",
@@ -37,28 +39,6 @@ COLUMNS = (
     "fraction_price",
 )
 FIELDS = COLUMNS[1:]
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: str
-    value: str
-    message: str
-
-    def __str__(self):
-        return (
-            f"{self.file}, line {self.line}, column {self.column} ({self.value!r}): {self.message}"
-        )
-
-
-class ActionFileError(ValueError):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        shown = "\n".join(str(p) for p in problems[:20])
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"Nothing was written: {len(problems)} problem(s).\n{shown}{more}")
 
 
 @dataclass
@@ -233,7 +213,5 @@ def save(actions: list[dict]) -> Result:
 
 def import_file(path: Path) -> Result:
     """Read, check and save one file of ours (CSV/XLSX) or a KSD JSON (see ksd.py)."""
-    from trading.actions.ksd import is_ksd, ksd_rows
-
     rows = ksd_rows(path) if is_ksd(path) else read_rows(path)
     return save(validate(path.name, rows))

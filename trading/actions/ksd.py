@@ -18,7 +18,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from trading.actions.imports import ActionFileError, Problem
+from trading.actions.errors import ActionFileError, Problem
 
 # Which schedule a row comes from, by a field only that schedule has.
 MARKERS = (
