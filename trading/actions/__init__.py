@@ -2,6 +2,19 @@
 to holdings (effects) and the cash dividends they pay (dividends). The model and the price
 factors are market facts: marketdata/actions.py. Docs: docs/corporate-actions.md."""
 
+from trading.actions.dividends import dividend_payments, withheld
 from trading.actions.effects import FractionCash, actions_until, apply, effective_at
+from trading.actions.errors import ActionFileError, Problem
+from trading.actions.imports import import_file
 
-__all__ = ["FractionCash", "actions_until", "apply", "effective_at"]
+__all__ = [
+    "ActionFileError",
+    "FractionCash",
+    "Problem",
+    "actions_until",
+    "apply",
+    "dividend_payments",
+    "effective_at",
+    "import_file",
+    "withheld",
+]
