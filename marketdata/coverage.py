@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
-from marketdata import facts, reads
+from marketdata import facts, jumps, reads
 from marketdata.models import Interval
 from marketdata.sessions import KST, sessions
 
@@ -68,7 +68,9 @@ def coverage(
 
 def gap_report(*, symbol: str | None = None, interval: str | None = None) -> list[Coverage]:
     """Coverage with each gap named: the sessions without a daily bar, and for intraday
-    series the missing minutes as ranges ("2024-01-02 09:13-09:15")."""
+    series the missing minutes as ranges ("2024-01-02 09:13-09:15"); and the daily closes
+    that jump past the daily limit with no corporate action to explain it
+    (marketdata/jumps.py)."""
     rows = coverage(symbol=symbol, interval=interval)
     _short_days(rows)
     short = [r for r in rows if facts.is_intraday(r.interval) and r.short_days]
@@ -78,6 +80,7 @@ def gap_report(*, symbol: str | None = None, interval: str | None = None) -> lis
         held = _held_times(short)
         for n, row in enumerate(short):
             _missing_minutes(row, by_date, held.get(n, set()))
+    jumps.add_to(rows)
     return rows
 
 

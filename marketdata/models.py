@@ -375,3 +375,7 @@ class BarLayout(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Corporate actions are market facts too; their model lives in its own module.
+from marketdata.actions import CorporateAction  # noqa: E402, F401

@@ -28,7 +28,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from display import colours
-from marketdata import coarser, facts, links, reads
+from marketdata import actions, coarser, facts, links, reads
 from marketdata.admin.views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
 from trading import access
@@ -185,6 +185,27 @@ def title(symbol: str) -> str:
     return f"{symbol} {name}" if name else symbol
 
 
+def wants_adjusted(request, interval: str) -> bool:
+    """?adjust=1 or 0; by default the long ranges of daily, weekly and monthly candles are
+    adjusted for corporate actions and the intraday ones raw."""
+    asked = request.GET.get("adjust")
+    if asked in ("0", "1"):
+        return asked == "1"
+    return interval in WHOLE_DAYS
+
+
+def adjusted_row(factors, row):
+    time, *prices, volume = row
+    prices, volume, _factor = actions.adjusted(
+        factors, timezone.localtime(time).date(), prices, volume
+    )
+    return (time, *prices, volume)
+
+
+def fill_factor(factors, moment):
+    return actions.factor_at(factors, timezone.localtime(moment).date())
+
+
 def chart_data(site, request):
     require(request, VIEW)
     require(request, "trading.view_trade")
@@ -210,6 +231,12 @@ def chart_data(site, request):
         return JsonResponse(result)
     width, rows = candles(data["symbol"], data["interval"], first, after, source=source)
     result["bucket"] = str(width) if width else None
+    factors = actions.price_factors(data["symbol"])
+    adjust = wants_adjusted(request, data["interval"])
+    result["adjusted"] = adjust
+    result["factors"] = [{"ex_date": str(day), "factor": float(factor)} for day, factor in factors]
+    if adjust:
+        rows = [adjusted_row(factors, row) for row in rows]
     whole_days = data["interval"] in WHOLE_DAYS or (width or dt.timedelta()) >= dt.timedelta(1)
     times = [row[0] for row in rows]
     result["candles"]["t"] = [label(t, whole_days=whole_days) for t in times]
@@ -231,7 +258,7 @@ def chart_data(site, request):
         result["trades"] = [
             {
                 "x": candle_labels[n],
-                "price": float(fill[1]),
+                "price": float(fill[1] / (fill_factor(factors, fill[0]) if adjust else 1)),
                 "side": fill[2],
                 "account": fill[5],
                 "label": fill_label(fill),
@@ -240,6 +267,10 @@ def chart_data(site, request):
             for n, fill in zip(place([f[0] for f in fills], times), fills, strict=True)
         ]
     result["note"] = note(len(times), len(result["trades"]), width)
+    if factors:
+        result["note"] += " · " + (
+            gettext("adjusted for corporate actions") if adjust else gettext("raw prices")
+        )
     result["from"] = timezone.localtime(first).isoformat()
     result["to"] = timezone.localtime(after).isoformat()
     return JsonResponse(result)

@@ -3,4 +3,4 @@ of bars (browser, coverage, hypertable, delete range) that the admin site mounts
 Docs: docs/admin.md, docs/loading.md.
 """
 
-from marketdata.admin import loads, stocks  # noqa: F401 (they register their admin classes)
+from marketdata.admin import actions, loads, stocks  # noqa: F401 (they register their admin classes)

@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from display import numbers
-from marketdata import coarser, coverage, dates, exports, facts, reads, stock_search
+from marketdata import actions, coarser, coverage, dates, exports, facts, reads, stock_search
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.sessions import KST
 from marketdata.symbols import validate_symbol
@@ -192,6 +192,11 @@ def browser(site, request):
         if len(rows) > PAGE:
             rows = rows[:PAGE]
             next_query = f"{form.query()}&{urlencode({'before': rows[-1].time.isoformat()})}"
+    adjust = form.is_valid() and request.GET.get("adjust") == "1"
+    if adjust:
+        rows = adjusted_bars(form.cleaned_data["symbol"], rows)
+        if next_query:
+            next_query += "&adjust=1"
     query = form.query() if form.is_valid() else ""
     return TemplateResponse(
         request,
@@ -205,8 +210,33 @@ def browser(site, request):
             next_query=next_query,
             query=query,
             made_from=made_from,
+            adjust=adjust,
         ),
     )
+
+
+@dataclass(frozen=True)
+class AdjustedBar(Bar):
+    factor: object = 1
+
+
+def adjusted_bars(symbol, rows):
+    """`rows` (bars) with prices and volumes adjusted for the symbol's corporate actions."""
+    factors = actions.price_factors(symbol)
+    made = []
+    for row in rows:
+        prices, volume, factor = actions.adjusted(
+            factors,
+            timezone.localtime(row.time, KST).date(),
+            (row.open, row.high, row.low, row.close),
+            row.volume,
+        )
+        made.append(AdjustedBar(row.time, *prices, volume, factor))
+    return made
+
+
+def _session_day(text: str) -> dt.date:
+    return dt.datetime.fromisoformat(text).astimezone(KST).date()
 
 
 def export(site, request):
@@ -218,15 +248,18 @@ def export(site, request):
         return redirect(f"{reverse('admin:marketdata_browser')}?{request.GET.urlencode()}")
     data = form.cleaned_data
     first, end = form.bounds()
+    rows = exports.canonical_csv(
+        # Chosen here: the rows stream after the request's routing has ended.
+        using=reads.connection().alias,
+        symbol=data["symbol"],
+        interval=data["interval"],
+        first=first,
+        end=end,
+    )
+    if request.GET.get("adjust") == "1":
+        rows = actions.adjusted_csv(rows, actions.price_factors(data["symbol"]), _session_day)
     return StreamingHttpResponse(
-        exports.canonical_csv(
-            # Chosen here: the rows stream after the request's routing has ended.
-            using=reads.connection().alias,
-            symbol=data["symbol"],
-            interval=data["interval"],
-            first=first,
-            end=end,
-        ),
+        rows,
         content_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{data["symbol"]}_{data["interval"]}.csv"'

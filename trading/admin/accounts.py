@@ -1,8 +1,10 @@
 """Accounts and their commission schedules in the admin."""
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import admin, messages
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.history import HistoryAdmin
@@ -10,6 +12,7 @@ from display import numbers
 from display.lists import FiguresAdmin, column
 from marketdata.sessions import KST
 from trading import fills
+from trading.admin import tax
 from trading.admin.access import AccountFilter, AccountScoped
 from trading.models import (
     Account,
@@ -30,6 +33,14 @@ class AccountAdmin(AccountScoped, HistoryAdmin):
     @admin.display(description=_("account number"), ordering="number")
     def masked(self, account):
         return account.masked_number or "-"
+
+    def get_urls(self):
+        # The year's tax picture of one account (trading/admin/tax.py).
+        view = self.admin_site.admin_view(partial(tax.tax_view, self))
+        return [
+            path("<path:object_id>/tax/", view, name="trading_account_tax"),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(CommissionSchedule)

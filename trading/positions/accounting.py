@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from marketdata.sessions import KST
+from trading.actions import effects
 from trading.models import Side
 
 ZERO = Decimal(0)
@@ -41,6 +42,8 @@ class Holding:
     # The same average with the buy commissions in the cost, as some brokers show it; only
     # to compare with them (reconciliation), never for PnL.
     average_with_fees: Decimal = ZERO
+    # Cash paid for fractions of shares in corporate actions (trading/actions/effects.py).
+    fraction_cash: Decimal = ZERO
 
     def apply(self, trade) -> None:
         fees = trade.commission + trade.tax
@@ -77,10 +80,17 @@ class Holding:
         return fields
 
 
-def replay(trades: Iterable) -> dict[tuple[int, str], Holding]:
-    """Holdings per (account id, symbol) after `trades`, which must come in execution order."""
+def replay(trades: Iterable, actions: Iterable = ()) -> dict[tuple[int, str], Holding]:
+    """Holdings per (account id, symbol) after `trades`, which must come in execution order,
+    and the corporate `actions` (in ex-date order), each applied at the start of its ex date
+    (trading/actions/effects.py)."""
     holdings: dict[tuple[int, str], Holding] = {}
+    pending = list(actions)
     for trade in trades:
+        while pending and effects.effective_at(pending[0]) <= trade.executed_at:
+            effects.apply(pending.pop(0), holdings, Holding)
         key = (trade.account_id, trade.symbol)
         holdings.setdefault(key, Holding(trade.symbol)).apply(trade)
+    for action in pending:
+        effects.apply(action, holdings, Holding)
     return holdings

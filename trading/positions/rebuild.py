@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketdata.prices import latest_closes
+from trading.actions.effects import actions_until
 from trading.models import Account, Position, Trade, TradeChange
 from trading.positions.accounting import replay
 
@@ -37,7 +38,10 @@ def trades_in_order(*, until: datetime, symbols=None, strategies=None, accounts=
 def recompute(*, as_of: datetime, symbols=None, accounts=None) -> dict[tuple[int, str], dict]:
     """Position fields per (account id, symbol) from every trade up to `as_of`, marked at
     `as_of`. `accounts`: ids or a queryset of accounts; None for every account."""
-    holdings = replay(trades_in_order(until=as_of, symbols=symbols, accounts=accounts))
+    holdings = replay(
+        trades_in_order(until=as_of, symbols=symbols, accounts=accounts),
+        actions_until(as_of, symbols=symbols),
+    )
     quotes = latest_closes({s for (_, s), h in holdings.items() if h.quantity}, as_of)
     return {
         key: holding.marked(quotes[key[1]].close if key[1] in quotes else None)

@@ -29,6 +29,7 @@ from simple_history.utils import bulk_create_with_history
 
 from marketdata.sessions import KST
 from trading import positions
+from trading.actions.effects import actions_until
 from trading.models import (
     ReconciliationDifference,
     ReconciliationRun,
@@ -282,7 +283,7 @@ def compare_holdings(account, day: dt.date, holdings: list[Holding]):
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), KST) - dt.timedelta(
         microseconds=1
     )
-    held = replay(positions.trades_in_order(until=end, accounts=[account.pk]))
+    held = replay(positions.trades_in_order(until=end, accounts=[account.pk]), actions_until(end))
     ours = {symbol: h for (_, symbol), h in held.items() if h.quantity}
     broker = _merged_holdings(holdings)
     found, seen = [], set()
