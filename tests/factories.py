@@ -45,6 +45,20 @@ def stock(**fields):
     return StockMetadata(**(values | fields))
 
 
+def corporate_action(**fields):
+    """A 5:1 split of 005930 with its record date and the ex date the session before."""
+    from marketdata.actions import CorporateAction
+
+    values = {
+        "symbol": "005930",
+        "kind": "split",
+        "record_date": dt.date(2024, 4, 17),
+        "ex_date": dt.date(2024, 4, 16),
+        "ratio": 5,
+    }
+    return CorporateAction(**(values | fields))
+
+
 def account(code="DEFAULT", **fields):
     """The account with `code`, created if need be (the migration makes DEFAULT)."""
     values = {"name": f"{code} account", "broker": "KIS"}

@@ -1,5 +1,7 @@
 """Each integrity rule is a named database constraint: the database itself says no."""
 
+import datetime as dt
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -61,6 +63,43 @@ VIOLATIONS = [
     (factories.run, {"status": "maybe"}, "reconciliation_runs_status_valid"),
     (factories.difference, {"kind": "mood"}, "reconciliation_differences_kind_valid"),
     (factories.difference, {"status": "gone"}, "reconciliation_differences_status_valid"),
+    (factories.corporate_action, {"kind": "spinoff"}, "corporate_actions_kind_known"),
+    (factories.corporate_action, {"symbol": "5930"}, "corporate_actions_symbols_krx"),
+    (
+        factories.corporate_action,
+        {"kind": "merger", "new_symbol": "ABC"},
+        "corporate_actions_symbols_krx",
+    ),
+    (factories.corporate_action, {"ratio": 0}, "corporate_actions_ratio_positive"),
+    (factories.corporate_action, {"ratio": None}, "corporate_actions_ratio_given"),
+    (factories.corporate_action, {"ratio": "0.5"}, "corporate_actions_split_ratio"),
+    (
+        factories.corporate_action,
+        {"kind": "reverse_split", "ratio": 2},
+        "corporate_actions_reverse_split_ratio",
+    ),
+    (
+        factories.corporate_action,
+        {"kind": "cash_dividend", "ratio": None, "amount": 0},
+        "corporate_actions_dividend_amount",
+    ),
+    (factories.corporate_action, {"amount": -1}, "corporate_actions_amount_nonneg"),
+    (
+        factories.corporate_action,
+        {"fraction_price": 0},
+        "corporate_actions_fraction_price_positive",
+    ),
+    (factories.corporate_action, {"kind": "symbol_change"}, "corporate_actions_new_symbol_given"),
+    (
+        factories.corporate_action,
+        {"ex_date": dt.date(2024, 4, 18)},
+        "corporate_actions_ex_date_window",
+    ),
+    (
+        factories.corporate_action,
+        {"ex_date": dt.date(2024, 4, 1)},
+        "corporate_actions_ex_date_window",
+    ),
 ]
 
 
