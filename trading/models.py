@@ -774,3 +774,6 @@ class ReconciliationDifference(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.broker_order_id} {self.symbol}".strip()
+
+
+from trading.books.models import *  # noqa: E402, F403 (the books' tables: trading/books/)
