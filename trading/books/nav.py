@@ -217,6 +217,45 @@ def _consume_marks(account_ids, start: dt.date | None, end: dt.date, last_stored
             mark.save(update_fields=["since"])
 
 
+def compute(account_ids, *, start: dt.date | None, end: dt.date) -> dict[int, list]:
+    """The NAV rows (not saved) of each account for the sessions from `start` (default:
+    its first day) to `end`: one query for the ledgers, one for the holdings, one for
+    the daily closes and one for the 1-minute closes missing, whatever the accounts."""
+    books = ledgers(account_ids, until=next_sessions([end])[end])
+    changes = _quantities(account_ids, end)
+    firsts = {}
+    for account_id in account_ids:
+        known = [books[account_id].first_day, *(day for day, _, _ in changes[account_id][:1])]
+        known = [d for d in known if d is not None]
+        if known:
+            firsts[account_id] = max(start or min(known), min(known))
+    if not firsts:
+        return {}
+    calendar = [s.date for s in sessions.sessions(min(firsts.values()) - dt.timedelta(20), end)]
+    symbols = {symbol for c in changes.values() for _, symbol, _ in c}
+    first_session = next((d for d in calendar if d >= min(firsts.values())), end)
+    closes = Closes(symbols, first_session, end)
+    plans = {}
+    for account_id, first in firsts.items():
+        days = [d for d in calendar if first <= d <= end]
+        if days:
+            plans[account_id] = (days, _holdings(changes[account_id], days))
+    closes.fetch_minutes(
+        (symbol, day)
+        for _, held in plans.values()
+        for day, shares in held
+        for symbol in shares
+        if closes.of_session(symbol, day) is None
+    )
+    now = timezone.now()
+    found = {}
+    for account_id, (days, held) in plans.items():
+        index = bisect.bisect_left(calendar, days[0]) - 1
+        previous = calendar[index] if index >= 0 else days[0] - dt.timedelta(days=1)
+        found[account_id] = _rows(account_id, days, books[account_id], held, closes, previous, now)
+    return found
+
+
 @transaction.atomic
 def rebuild(*, accounts, start: dt.date | None = None, end: dt.date | None = None) -> dict:
     """Compute and store the NAV of `accounts` (Account objects or ids) for each session
@@ -233,44 +272,12 @@ def rebuild(*, accounts, start: dt.date | None = None, end: dt.date | None = Non
         .values_list("account_id", "last")
     )
     _consume_marks(account_ids, start, end, last_stored)
-    books = ledgers(account_ids, until=next_sessions([end])[end])
-    changes = _quantities(account_ids, end)
-    firsts = {}
-    for account_id in account_ids:
-        known = [books[account_id].first_day, *(day for day, _, _ in changes[account_id][:1])]
-        known = [d for d in known if d is not None]
-        if known:
-            firsts[account_id] = max(start or min(known), min(known))
     if start is None:  # everything again: rows before a first day that moved go too
         AccountNav.objects.filter(account_id__in=account_ids, date__lte=end).delete()
-    if not firsts:
-        return dict.fromkeys(account_ids, 0)
-    calendar = [s.date for s in sessions.sessions(min(firsts.values()) - dt.timedelta(20), end)]
-    symbols = {symbol for c in changes.values() for _, symbol, _ in c}
-    first_session = next((d for d in calendar if d >= min(firsts.values())), end)
-    closes = Closes(symbols, first_session, end)
-    plans = {}
-    for account_id, first in firsts.items():
-        days = [d for d in calendar if first <= d <= end]
-        if not days:
-            continue
-        held = _holdings(changes[account_id], days)
-        plans[account_id] = (days, held)
-    closes.fetch_minutes(
-        (symbol, day)
-        for _, held in plans.values()
-        for day, shares in held
-        for symbol in shares
-        if closes.of_session(symbol, day) is None
-    )
-    now = timezone.now()
     counts = dict.fromkeys(account_ids, 0)
-    for account_id, (days, held) in plans.items():
-        index = bisect.bisect_left(calendar, days[0]) - 1
-        previous = calendar[index] if index >= 0 else days[0] - dt.timedelta(days=1)
-        rows = _rows(account_id, days, books[account_id], held, closes, previous, now)
+    for account_id, rows in compute(account_ids, start=start, end=end).items():
         AccountNav.objects.filter(
-            account_id=account_id, date__gte=days[0], date__lte=days[-1]
+            account_id=account_id, date__gte=rows[0].date, date__lte=rows[-1].date
         ).delete()
         AccountNav.objects.bulk_create(rows, batch_size=BATCH)
         counts[account_id] = len(rows)
