@@ -46,6 +46,7 @@ from marketdata.symbols import is_symbol
 from trading import access, charts, fills, links, performance, positions
 from trading.accounting import OversellError
 from trading.admin_access import AccountFilter, AccountScoped
+from trading.books.admin import BooksOnAccountPage  # registers the books' admins too
 from trading.models import (
     Account,
     CommissionSchedule,
@@ -120,7 +121,7 @@ class PriceCheckFilter(admin.SimpleListFilter):
 
 
 @admin.register(Account)
-class AccountAdmin(AccountScoped, HistoryAdmin):
+class AccountAdmin(BooksOnAccountPage, AccountScoped, HistoryAdmin):
     account_field = "pk"
     list_display = ("code", "name", "broker", "masked", "is_active")
     list_filter = ("broker", "is_active")
