@@ -17,7 +17,7 @@ from django.utils import timezone
 from marketdata import sessions as krx
 from marketdata.models import Interval, MarketData, StockMetadata
 from marketdata.ticks import to_tick
-from qbsite import demo_reports
+from qbsite import demo_books, demo_reports
 from trading import fills as assessing
 from trading import positions
 from trading.models import (
@@ -363,6 +363,7 @@ def seed(reports_dir=None) -> dict[str, int]:
     runs = demo_reports.reconcile_demo(
         sorted(set(by_strategy.values()), key=lambda a: a.code), reports_dir
     )
+    demo_books.seed(sorted(set(by_strategy.values()), key=lambda a: a.code), reports_dir)
     perf = StrategyPerformance.objects.bulk_create(
         performance(rng, daily_days[-TRADING_SESSIONS:], fills)
     )
