@@ -1,5 +1,7 @@
 """Each integrity rule is a named database constraint: the database itself says no."""
 
+import datetime as dt
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -61,6 +63,19 @@ VIOLATIONS = [
     (factories.run, {"status": "maybe"}, "reconciliation_runs_status_valid"),
     (factories.difference, {"kind": "mood"}, "reconciliation_differences_kind_valid"),
     (factories.difference, {"status": "gone"}, "reconciliation_differences_status_valid"),
+    (factories.cash_movement, {"kind": "buy", "amount": -1}, "cash_movements_kind_stored"),
+    (factories.cash_movement, {"amount": -1}, "cash_movements_sign_of_kind"),
+    (factories.cash_movement, {"kind": "withdrawal"}, "cash_movements_sign_of_kind"),
+    (factories.cash_movement, {"kind": "adjustment", "amount": 0}, "cash_movements_sign_of_kind"),
+    (
+        factories.cash_movement,
+        {"settles_on": dt.date(2026, 3, 2)},
+        "cash_movements_settles_after_date",
+    ),
+    (factories.cash_movement, {"source": "rumour"}, "cash_movements_source_valid"),
+    (factories.account_nav, {"nav": 1}, "account_navs_nav_is_cash_and_positions"),
+    (factories.books_difference, {"kind": "mood"}, "books_differences_kind_valid"),
+    (factories.books_difference, {"status": "gone"}, "books_differences_status_valid"),
 ]
 
 

@@ -27,13 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--to", type=arguments.day, dest="end", metavar="YYYY-MM-DD")
 
     def handle(self, *args, accounts, all, start, end, **options):
-        try:
-            chosen = list(Account.objects.all()) if all else Account.objects.for_codes(accounts)
-        except UnknownAccount as e:
-            raise CommandError(f"--account: {e}") from e
         end = min(end or nav.last_session(), nav.last_session())
         try:
+            chosen = list(Account.objects.all()) if all else Account.objects.for_codes(accounts)
             counts = nav.rebuild(accounts=chosen, start=start, end=end)
+        except UnknownAccount as e:
+            raise CommandError(f"--account: {e}") from e
         except nav.NavError as e:
             raise CommandError(str(e)) from e
         except DatabaseError as e:
