@@ -271,3 +271,17 @@ def test_a_one_account_viewer_s_lists_and_totals_hold_only_its_account(client, d
         ).status_code
         == 403
     )
+
+
+def test_a_file_without_the_cash_columns_is_refused_in_the_preview(book, admin_client):
+    page = admin_client.post(
+        reverse("admin:trading_cashmovement_import"),
+        {
+            "import_file": SimpleUploadedFile("cash.csv", b"account,date\nMAIN,2026-06-05\n"),
+            "format": "0",
+            "resource": "0",
+        },
+    )
+    assert page.status_code == 200
+    assert "the file has no column kind, amount; a cash file has the columns" in page.text
+    assert "Traceback" not in page.text

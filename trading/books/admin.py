@@ -10,16 +10,17 @@ from django.db.models import Q, Sum
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from display import numbers
 from display.lists import FiguresAdmin, Total, column, figure
 from marketdata.admin_history import HistoryAdmin
-from marketdata.admin_imports import SheetAdminMixin
+from marketdata.admin_imports import ImportLimitError, LimitedCSV, LimitedXLSX, SheetAdminMixin
 from trading import access
 from trading.admin_access import AccountFilter, AccountScoped
-from trading.books import account_page, nav
+from trading.books import account_page, cash_files, nav
 from trading.books.cash_files import CashMovementResource, signed
 from trading.books.models import (
     STORED_KINDS,
@@ -78,11 +79,32 @@ class CashMovementForm(forms.ModelForm):
         super()._post_clean()
 
 
+class CashColumns:
+    """A cash file without the cash columns is refused on the form, before any row."""
+
+    def create_dataset(self, in_stream):
+        dataset = super().create_dataset(in_stream)
+        try:
+            cash_files.columns(dataset)
+        except cash_files.CashFileError as e:
+            raise ImportLimitError(str(e)) from e
+        return dataset
+
+
+class CashCSV(CashColumns, LimitedCSV):
+    pass
+
+
+class CashXLSX(CashColumns, LimitedXLSX):
+    pass
+
+
 @admin.register(CashMovement)
 class CashMovementAdmin(
     AccountScoped, FiguresAdmin, SheetAdminMixin, ImportExportModelAdmin, HistoryAdmin
 ):
     resource_classes = [CashMovementResource]
+    import_formats = [CashCSV, CashXLSX]
     form = CashMovementForm
     list_display = (
         "trade_date",
@@ -251,7 +273,7 @@ class AccountNavAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
             messages.SUCCESS,
         )
         back = request.POST.get("next", "")
-        if back.startswith("/admin/") and "//" not in back:
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             return redirect(back)
         return redirect("admin:trading_accountnav_changelist")
 

@@ -153,14 +153,7 @@ class CashMovementResource(SheetResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        headers = [str(h or "").strip().lower() for h in dataset.headers or []]
-        missing = [c for c in REQUIRED if c not in headers]
-        if missing:
-            raise CashFileError(
-                _("the file has no column %(missing)s; a cash file has the columns %(columns)s")
-                % {"missing": ", ".join(missing), "columns": "account,date,kind,amount[,note]"}
-            )
-        dataset.headers = headers
+        dataset.headers = columns(dataset)
         user = kwargs.get("user")
         accounts = access.visible_accounts(user) if user is not None else Account.objects.all()
         self._codes = dict(accounts.values_list("pk", "code"))
@@ -218,6 +211,19 @@ class CashMovementResource(SheetResource):
         instance.source = CashSource.FILE
         if instance._state.adding:
             instance.import_key = self._key or ""
+
+
+def columns(dataset) -> list[str]:
+    """The file's column names, as the resource reads them; CashFileError when one of the
+    cash columns is missing."""
+    headers = [str(h or "").strip().lower() for h in dataset.headers or []]
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        raise CashFileError(
+            _("the file has no column %(missing)s; a cash file has the columns %(columns)s")
+            % {"missing": ", ".join(missing), "columns": "account,date,kind,amount[,note]"}
+        )
+    return headers
 
 
 def read(path: Path) -> tablib.Dataset:

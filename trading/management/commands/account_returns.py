@@ -43,7 +43,7 @@ def describe(found: returns.Returns) -> list[str]:
             if down.depth
             else ""
         ),
-        f"  volatility {percent(stats['volatility'])}, Sharpe {ratio(stats['sharpe'])}, "
+        f"  volatility {numbers.percent(stats['volatility'])}, Sharpe {ratio(stats['sharpe'])}, "
         f"Sortino {ratio(stats['sortino'])}, Calmar {ratio(stats['calmar'])}",
     ]
     for label in ("best_day", "worst_day"):
