@@ -73,9 +73,11 @@ stop:
 	bin/localdb stop
 	bin/timescale-engine stop
 
+# ruff, then the layers of pyproject.toml's import contracts (docs/layout.md).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

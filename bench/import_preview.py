@@ -6,7 +6,7 @@ defaults, in the same run.
 Starts a throwaway PostgreSQL (bin/localdb in a temporary folder), migrates, stores
 `--rows` trades, and previews trade files through Django's test client as a superuser:
 
-- ours (trading/admin.py): fields checked in Python, each distinct cell and value once,
+- ours (trading/admin/trades.py): fields checked in Python, each distinct cell and value once,
   constraints for all rows in one query, stored rows read in one query, the first 100 rows
   listed;
 - plain: an ImportExportModelAdmin with a ModelResource of the same columns on a second

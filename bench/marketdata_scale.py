@@ -256,7 +256,8 @@ def main():
         from django.db import connection
         from django.utils import timezone
 
-        from marketdata import day_counts, sessions
+        from marketdata import sessions
+        from marketdata.timescale import day_counts
 
         call_command("migrate", verbosity=0)
         User.objects.create_superuser("bench", password="x" * 20)

@@ -1,7 +1,7 @@
 """What market data we hold, per series (symbol, interval): bars, first and last, and what
 is missing against the sessions (QB_SESSIONS).
 
-Everything is read from the per-day counts (marketdata/day_counts.py), so the cost follows
+Everything is read from the per-day counts (marketdata/timescale/day_counts.py), so the cost follows
 the number of series and days, not of bars. Only the gap report's minute ranges look at
 bars, and only on the days whose count falls short.
 

@@ -8,8 +8,9 @@ Sessions and the last closed session are in marketdata/sessions.py.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from marketdata import day_counts, loose_scan, reads, sessions
+from marketdata import loose_scan, reads, sessions
 from marketdata.models import Interval
+from marketdata.timescale import day_counts
 
 MINUTES = {
     Interval.MIN_1: 1,

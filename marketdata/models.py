@@ -215,7 +215,7 @@ class StockMetadata(models.Model):
 class Load(models.Model):
     """One file loaded by load_marketdata: what it was, how it came in, what it changed in
     market_data, who ran it. Its series say which bars it wrote; the bars it replaced are
-    kept (ReplacedBar) so that it can be undone (marketdata/undo.py)."""
+    kept (ReplacedBar) so that it can be undone (marketdata/loader/undo.py)."""
 
     file = models.CharField(_("file"), max_length=500)
     size = models.BigIntegerField(_("size (bytes)"))

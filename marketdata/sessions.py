@@ -14,7 +14,7 @@ rule that closes each, and QB_MARKET_CLOSURES for ones announced later. Everythi
 asks whether a day is a session (settlement dates, previous closes, the last closed
 session, coverage and freshness, performance days) asks `sessions()`.
 
-The README cites where these hours and closures come from.
+docs/sessions.md cites where these hours and closures come from.
 """
 
 import datetime as dt

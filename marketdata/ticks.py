@@ -1,4 +1,4 @@
-"""KRX tick sizes and the daily price limit (sources: README, "Market rules").
+"""KRX tick sizes and the daily price limit (sources: docs/accounts-and-fees.md).
 
 - Tick sizes since 2023-01-25, the same on KOSPI, KOSDAQ and KONEX: below 2,000 won 1; below
   5,000 5; below 20,000 10; below 50,000 50; below 200,000 100; below 500,000 500; from

@@ -8,49 +8,67 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from marketdata import admin_views
-from qbsite import dashboard, health, market_chart
+from qbsite import dashboard, health
 
-MARKET_PAGES = [
-    # (url, name, title, view, permission)
-    ("marketdata/bars/", "marketdata_browser", _("Bars"), admin_views.browser, admin_views.VIEW),
-    ("marketdata/bars/export/", "marketdata_export", None, admin_views.export, admin_views.VIEW),
-    (
-        "marketdata/chart/",
-        "marketdata_chart",
-        _("Chart"),
-        market_chart.chart_page,
-        admin_views.VIEW,
-    ),
-    (
-        "marketdata/chart/data/",
-        "marketdata_chart_data",
-        None,
-        market_chart.chart_data,
-        admin_views.VIEW,
-    ),
-    (
-        "marketdata/coverage/",
-        "marketdata_coverage",
-        _("Coverage"),
-        admin_views.coverage_page,
-        admin_views.VIEW,
-    ),
-    (
-        "marketdata/delete/",
-        "marketdata_delete",
-        _("Delete a range"),
-        admin_views.delete_range,
-        admin_views.DELETE,
-    ),
-    (
-        "marketdata/hypertable/",
-        "marketdata_hypertable",
-        _("Hypertable"),
-        admin_views.hypertable_panel,
-        admin_views.VIEW,
-    ),
-]
+
+def market_pages() -> list[tuple]:
+    """(url, name, title, view, permission) of the market pages. Imported when the site
+    builds its URLs: the pages' modules register admin classes, which needs this site."""
+    from marketdata.admin import views as admin_views
+    from qbsite import market_chart
+
+    return [
+        # (url, name, title, view, permission)
+        (
+            "marketdata/bars/",
+            "marketdata_browser",
+            _("Bars"),
+            admin_views.browser,
+            admin_views.VIEW,
+        ),
+        (
+            "marketdata/bars/export/",
+            "marketdata_export",
+            None,
+            admin_views.export,
+            admin_views.VIEW,
+        ),
+        (
+            "marketdata/chart/",
+            "marketdata_chart",
+            _("Chart"),
+            market_chart.chart_page,
+            admin_views.VIEW,
+        ),
+        (
+            "marketdata/chart/data/",
+            "marketdata_chart_data",
+            None,
+            market_chart.chart_data,
+            admin_views.VIEW,
+        ),
+        (
+            "marketdata/coverage/",
+            "marketdata_coverage",
+            _("Coverage"),
+            admin_views.coverage_page,
+            admin_views.VIEW,
+        ),
+        (
+            "marketdata/delete/",
+            "marketdata_delete",
+            _("Delete a range"),
+            admin_views.delete_range,
+            admin_views.DELETE,
+        ),
+        (
+            "marketdata/hypertable/",
+            "marketdata_hypertable",
+            _("Hypertable"),
+            admin_views.hypertable_panel,
+            admin_views.VIEW,
+        ),
+    ]
 
 
 # The index in the order of the desk's day: its sections first, each in the order of use;
@@ -106,7 +124,7 @@ class QBAdminSite(admin.AdminSite):
     def get_urls(self):
         pages = [
             path(url, self.admin_view(partial(view, self)), name=name)
-            for url, name, _title, view, _perm in MARKET_PAGES
+            for url, name, _title, view, _perm in market_pages()
         ]
         return [
             path("health/", self.admin_view(self.health_view), name="health"),
@@ -125,7 +143,7 @@ class QBAdminSite(admin.AdminSite):
                 "view_only": True,
                 "perms": {"view": True},
             }
-            for _url, name, title, _view, permission in MARKET_PAGES
+            for _url, name, title, _view, permission in market_pages()
             if title and request.user.has_perm(permission)
         ]
         if pages and app_label in (None, "marketdata"):

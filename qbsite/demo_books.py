@@ -18,8 +18,8 @@ from marketdata.models import StockMetadata
 from marketdata.sessions import KST
 from qbsite import demo_reports
 from trading.books import checks, ledger, nav
-from trading.books.models import CashKind, CashMovement, CashSource
 from trading.models import ReconciliationRun, Trade
+from trading.models.books import CashKind, CashMovement, CashSource
 
 STEP = Decimal(10_000_000)  # deposits in tens of millions of won
 WITHDRAWN = "PAIRS"  # the account that takes money out once
@@ -115,6 +115,13 @@ def reconcile_cash(account, directory: Path | None) -> None:
     checks.record(
         checks.compare(account=account, day=run.date, inputs=inputs), run=run, inputs=inputs
     )
+
+
+def step(demo) -> dict[str, int]:
+    """The demo's step (qbsite/demo.py): after the reconciliations; writes no rows the
+    demo counts."""
+    seed(sorted(set(demo.accounts.values()), key=lambda a: a.code), demo.reports_dir)
+    return {}
 
 
 def seed(accounts, directory: Path | None = None) -> None:

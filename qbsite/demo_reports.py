@@ -14,9 +14,10 @@ from pathlib import Path
 from marketdata.models import StockMetadata
 from marketdata.sessions import KST
 from marketdata.ticks import tick_size
-from trading import broker_reports, reconciliation
-from trading.accounting import replay
+from trading import reconciliation
 from trading.models import Side, Trade
+from trading.positions.accounting import replay
+from trading.reconciliation import broker_reports
 
 DIFFERENT = "MAIN"  # the account whose report has the deliberate difference
 CODES = {Side.SELL: "01", Side.BUY: "02"}

@@ -5,7 +5,7 @@ for at an interval it has no bars of, such as 15 minutes of a symbol with 1-minu
 made from the finer bars; ranges with more than MAX_CANDLES bars are made into wider
 candles. Both read TimescaleDB's continuous aggregates where they fit, else bucket the bars
 on the server (time_bucket or date_bin, aligned to midnight in Korea; see
-marketdata/aggregates.py), so a page never ships more than that many candles.
+marketdata/timescale/aggregates.py), so a page never ships more than that many candles.
 
 Every time the chart shows is Korea time (TIME_ZONE), labelled here: the browser draws the
 candles on a category axis of these labels, one after the other, so the nights, weekends
@@ -27,8 +27,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from display import colours
-from marketdata import aggregates, facts, links, reads
-from marketdata.admin_views import VIEW, RangeForm, page_context, require
+from marketdata import coarser, facts, links, reads
+from marketdata.admin.views import VIEW, RangeForm, page_context, require
 from marketdata.models import Interval, MarketData, StockMetadata
 from trading import access
 from trading.models import Position, Side, Trade
@@ -93,7 +93,7 @@ def candles(symbol, interval, first, after, *, source=None):
     source = source or interval
     where = "symbol = %s AND interval_type = %s AND time >= %s AND time < %s"
     params = [symbol, source, first, after]
-    width = None if source == interval else aggregates.bar_width(interval)
+    width = None if source == interval else coarser.bar_width(interval)
     connection = reads.connection()
     with connection.cursor() as cursor:
         if width is None:
@@ -114,7 +114,7 @@ def candles(symbol, interval, first, after, *, source=None):
         return width, []
     needed = next((b for b in BUCKETS if (high - low) / b < MAX_CANDLES), BUCKETS[-1])
     width = max(width or needed, needed)
-    rows = aggregates.read(
+    rows = coarser.read(
         connection, symbol=symbol, interval=source, width=width, first=first, after=after
     )
     return width, rows
@@ -186,7 +186,7 @@ def chart_data(site, request):
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     data = form.cleaned_data
-    source = aggregates.stored_source(data["symbol"], data["interval"])
+    source = coarser.stored_source(data["symbol"], data["interval"])
     first, after = _range(form, source)
     result = {
         "symbol": data["symbol"],

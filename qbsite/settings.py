@@ -1,6 +1,6 @@
 """Settings for the QB back office, all driven by environment variables.
 
-Every variable is listed with its default in `.env.example` and in the README.
+Every variable is listed with its default in `.env.example` and in docs/setup.md.
 A value that cannot be used raises ImproperlyConfigured naming the variable.
 """
 
@@ -222,9 +222,9 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Exported text that starts like a formula (=, +, -, @) is quoted for spreadsheets by our
-# resources (marketdata/resources.py), which keeps the text whole.
+# resources (adminkit/resources.py), which keeps the text whole.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
-# What an admin import may hold (marketdata/admin_imports.py), and where an upload waits
+# What an admin import may hold (adminkit/imports.py), and where an upload waits
 # between its preview and its confirmation (default: a private folder in the temp dir).
 QB_IMPORT_MAX_BYTES = env.int("QB_IMPORT_MAX_BYTES", default=5 * 2**20)
 QB_IMPORT_MAX_ROWS = env.int("QB_IMPORT_MAX_ROWS", default=10_000)

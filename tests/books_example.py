@@ -22,7 +22,7 @@ from decimal import Decimal
 from marketdata.models import MarketData, StockMetadata
 from tests import factories
 from trading import fills
-from trading.books.models import CashMovement
+from trading.models.books import CashMovement
 
 KST = dt.timezone(dt.timedelta(hours=9))
 THU, FRI, MON, TUE, WED, THU2 = (

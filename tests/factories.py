@@ -138,7 +138,7 @@ def log(**fields):
 
 
 def cash_movement(**fields):
-    from trading.books.models import CashMovement
+    from trading.models.books import CashMovement
 
     values = {
         "kind": "deposit",
@@ -152,7 +152,7 @@ def cash_movement(**fields):
 
 
 def account_nav(**fields):
-    from trading.books.models import AccountNav
+    from trading.models.books import AccountNav
 
     values = {
         "date": dt.date(2026, 3, 3),
@@ -168,7 +168,7 @@ def account_nav(**fields):
 
 
 def books_difference(**fields):
-    from trading.books.models import BooksCheck, BooksDifference
+    from trading.models.books import BooksCheck, BooksDifference
 
     values = {
         "kind": "cash",

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests import factories
-from trading.accounting import OversellError, replay
+from trading.positions.accounting import OversellError, replay
 
 KST = dt.timezone(dt.timedelta(hours=9))
 

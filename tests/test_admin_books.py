@@ -16,7 +16,7 @@ from tests import factories
 from tests.test_account_access import body
 from tests.test_every_admin_url import admin_paths
 from trading.books import nav
-from trading.books.models import AccountNav, BooksCheck, CashMovement, LedgerEntry, NavChange
+from trading.models.books import AccountNav, BooksCheck, CashMovement, LedgerEntry, NavChange
 
 pytestmark = pytest.mark.django_db
 HIDDEN = ("HIDDENACC", "HIDDEN-CASH-NOTE", "7,777,777")  # what a MAIN-only viewer must not see

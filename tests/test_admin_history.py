@@ -1,4 +1,4 @@
-"""marketdata/admin_history.py: a malformed id on a history page is a 404, not a 500."""
+"""adminkit/history.py: a malformed id on a history page is a 404, not a 500."""
 
 import pytest
 from django.urls import reverse

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketdata import admin_imports
+from adminkit import imports as admin_imports
 from marketdata.models import StockMetadata
 from tests import factories
 from trading.models import Trade

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from display import lists
 from tests import factories
-from trading.admin import PositionAdmin, TradeAdmin
+from trading.admin.positions import PositionAdmin
+from trading.admin.trades import TradeAdmin
 from trading.models import Trade
 
 pytestmark = pytest.mark.django_db

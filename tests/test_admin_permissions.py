@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 from simple_history.models import registered_models
 
-from marketdata.admin_history import HistoryAdmin
+from adminkit.history import HistoryAdmin
 from tests import factories
 from trading.models import SystemLog
 

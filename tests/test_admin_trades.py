@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from marketdata.models import StockMetadata
 from tests import factories
+from trading.admin.resources import COLUMNS
 from trading.models import Trade
-from trading.resources import COLUMNS
 
 pytestmark = pytest.mark.django_db
 KST = dt.timezone(dt.timedelta(hours=9))

@@ -13,8 +13,8 @@ from marketdata.models import Load, LoadSeries, MarketData
 from tests import books_example as example
 from tests import factories
 from trading.books import ledger, nav
-from trading.books.models import AccountNav, CashMovement, LedgerEntry, NavChange
 from trading.models import Trade
+from trading.models.books import AccountNav, CashMovement, LedgerEntry, NavChange
 
 pytestmark = pytest.mark.django_db
 

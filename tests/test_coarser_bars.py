@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from marketdata import aggregates
 from marketdata.models import MarketData
+from marketdata.timescale import aggregates
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_the_browser_shows_made_bars_newest_first_without_export_or_delete(admin
 
 
 def test_made_bars_page_with_the_keyset_cursor(admin_client, monkeypatch):
-    monkeypatch.setattr("marketdata.admin_views.PAGE", 10)
+    monkeypatch.setattr("marketdata.admin.views.PAGE", 10)
     session_of_minutes()
     url = reverse("admin:marketdata_browser")
     first = admin_client.get(url, {"symbol": "005930", "interval": "15m"})

@@ -14,8 +14,9 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketdata import day_counts, pruning, undo
+from marketdata.loader import undo
 from marketdata.models import Load, MarketData
+from marketdata.timescale import day_counts, pruning
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,7 @@ def test_the_coverage_page_reads_the_counts_not_the_bars(admin_client):
 
 
 def test_the_coverage_page_pages_series_and_reports_one_series_gaps(admin_client, monkeypatch):
-    monkeypatch.setattr("marketdata.admin_views.COVERAGE_PAGE", 2)
+    monkeypatch.setattr("marketdata.admin.views.COVERAGE_PAGE", 2)
     for symbol in ("000660", "005930", "035720"):
         minutes(DAY, *[m for m in range(380) if m not in (13, 14)], symbol=symbol)
     url = reverse("admin:marketdata_coverage")

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from trading.books import ledger, nav
-from trading.books.models import AccountNav, BooksCheck, CashMovement
 from trading.models import Account, Trade
+from trading.models.books import AccountNav, BooksCheck, CashMovement
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ def books_objects(account, run):
     """A cash movement, its line of the ledger, a NAV and a cash reconciliation."""
     import datetime as dt
 
-    from trading.books.models import AccountNav, BooksCheck, CashMovement, LedgerEntry
+    from trading.models.books import AccountNav, BooksCheck, CashMovement, LedgerEntry
 
     day = dt.date(2026, 3, 3)
     movement = CashMovement.objects.create(

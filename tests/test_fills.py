@@ -10,7 +10,8 @@ from django.core.management import call_command
 from marketdata import ticks
 from marketdata.models import StockMetadata
 from tests import factories
-from trading import fills, taxes
+from trading import fills
+from trading.fills import taxes
 from trading.models import Trade
 
 pytestmark = pytest.mark.django_db

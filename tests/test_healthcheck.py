@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketdata import sessions
-from marketdata.introspection import Hypertable, Job
 from marketdata.models import MarketData
-from marketdata.timescale import Capabilities
+from marketdata.timescale.hypertable import Capabilities
+from marketdata.timescale.introspection import Hypertable, Job
 from qbsite import health
 from tests import factories
 

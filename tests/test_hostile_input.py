@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from marketdata import listing, loading
+from marketdata.loader import listing, loading
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests import factories
-from trading.books.models import CashMovement
+from trading.models.books import CashMovement
 
 pytestmark = pytest.mark.django_db
 HEADER = "account,date,kind,amount,note\n"

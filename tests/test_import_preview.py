@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export import widgets
 
-from marketdata import sheet_cells
+from adminkit import sheet_cells
 from trading.models import Trade
 
 pytestmark = pytest.mark.django_db

@@ -114,7 +114,7 @@ def test_an_exported_file_imports_as_unchanged_and_a_corrected_value_updates(
 
 
 def _columns():
-    from trading.resources import COLUMNS
+    from trading.admin.resources import COLUMNS
 
     return COLUMNS
 

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from marketdata import sources
+from marketdata.loader import sources
 from marketdata.models import MarketData
 from tests.commands import manage
 

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from marketdata import loading
+from marketdata.loader import loading
 from marketdata.models import MarketData
 from tests import factories
 from tests.commands import manage

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from marketdata import sessions
 from marketdata.models import MarketData, StockMetadata
 from tests import factories
-from trading import fills, taxes
+from trading import fills
+from trading.fills import taxes
 
 KST = dt.timezone(dt.timedelta(hours=9))
 ELECTION = dt.date(2026, 6, 3)

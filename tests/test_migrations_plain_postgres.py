@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from marketdata import timescale
+from marketdata.timescale import hypertable as timescale
 from tests.commands import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)

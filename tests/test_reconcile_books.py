@@ -14,8 +14,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests import books_example as example
-from trading.books.models import BooksCheck, BooksDifference
 from trading.models import ReconciliationRun
+from trading.models.books import BooksCheck, BooksDifference
 
 pytestmark = pytest.mark.django_db
 CASH = {

@@ -1,7 +1,7 @@
 """Positions older than their trades are said plainly, with the rebuild one click away.
 
 Triggers on trades (trading/migrations/0009) mark a position (account, symbol) whenever its
-trades change, whoever writes them; trading/positions.py reads and consumes the marks."""
+trades change, whoever writes them; trading/positions/rebuild.py reads and consumes the marks."""
 
 import datetime as dt
 from io import StringIO

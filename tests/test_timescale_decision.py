@@ -2,7 +2,7 @@
 
 import pytest
 
-from marketdata.timescale import Capabilities, Plan, TimescaleRequired, decide
+from marketdata.timescale.hypertable import Capabilities, Plan, TimescaleRequired, decide
 
 SERVER = "db.example:5432 (PostgreSQL 17.5)"
 TIMESCALE = Capabilities(server=SERVER, available=True, installed="2.22.1", license="timescale")

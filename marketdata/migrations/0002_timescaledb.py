@@ -8,7 +8,7 @@ back into a plain table (the table is dropped by 0001's reverse anyway).
 
 from django.db import migrations
 
-from marketdata import timescale
+from marketdata.timescale import hypertable as timescale
 
 
 def forwards(apps, schema_editor):

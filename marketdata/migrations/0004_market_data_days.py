@@ -9,7 +9,7 @@ Not atomic: a continuous aggregate cannot be refreshed inside a transaction.
 
 from django.db import migrations
 
-from marketdata import day_counts
+from marketdata.timescale import day_counts
 
 
 def forwards(apps, schema_editor):

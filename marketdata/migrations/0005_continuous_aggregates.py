@@ -9,7 +9,7 @@ inside a transaction.
 
 from django.db import migrations
 
-from marketdata import aggregates
+from marketdata.timescale import aggregates
 
 
 def forwards(apps, schema_editor):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from marketdata import timescale
+from marketdata.timescale import hypertable as timescale
 
 
 @pytest.fixture(scope="session")

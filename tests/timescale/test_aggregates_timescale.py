@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketdata import aggregates
 from marketdata.models import MarketData
+from marketdata.timescale import aggregates
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

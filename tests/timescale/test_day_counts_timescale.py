@@ -11,8 +11,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from marketdata import coverage, day_counts
+from marketdata import coverage
 from marketdata.models import Load, MarketData
+from marketdata.timescale import day_counts
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

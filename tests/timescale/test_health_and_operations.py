@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from marketdata import day_counts
 from marketdata.models import MarketData
+from marketdata.timescale import day_counts
 from qbsite import health
 from tests import factories
 

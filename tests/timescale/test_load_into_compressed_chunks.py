@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from marketdata import undo
+from marketdata.loader import undo
 from marketdata.models import Load, MarketData
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,10 +6,11 @@
 - nav.py: the NAV of each account per session, stored, rebuilt, and what made it stale;
 - returns.py: time- and money-weighted returns, drawdown, ratios, benchmark;
 - broker_balance.py, profit_reports.py, checks.py: the broker's cash and P&L beside ours;
-- account_page.py, admin.py: the admin's pages.
-
-The names others use are exported here, imported when first asked for: trading/models.py
-imports this package's models while it is itself being imported.
+- account_page.py: what the account's page (trading/admin/books.py) and the front page
+  show.
+The tables are trading/models/books.py. The names others use are exported here, each
+imported when first asked for, so that importing one module does not load them all.
+Docs: docs/books.md.
 """
 
 import importlib

@@ -19,7 +19,7 @@ from marketdata import sessions
 from marketdata.symbols import INDICES
 from trading import access, charts
 from trading.books import ledger, nav, returns
-from trading.books.models import AccountNav, BooksCheck
+from trading.models.books import AccountNav, BooksCheck
 
 ZERO, ONE = Decimal(0), Decimal(1)
 BENCHMARK = returns.KOSPI

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marketdata import encodings
 from trading.books import readers
-from trading.broker_reports import BrokerFileError
+from trading.reconciliation.broker_reports import BrokerFileError
 
 COMPARED = {
     "dnca_tot_amt": ("cash", "cash_settled"),

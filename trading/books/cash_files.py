@@ -26,12 +26,13 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
+from adminkit.resources import SheetResource
+from display.messages import shown
 from marketdata import encodings
-from marketdata.errors import shown
-from marketdata.resources import SheetResource
 from trading import access
 from trading.books import readers
-from trading.books.models import (
+from trading.models import Account
+from trading.models.books import (
     FILL_KINDS,
     INFLOWS,
     STORED_KINDS,
@@ -39,8 +40,6 @@ from trading.books.models import (
     CashMovement,
     CashSource,
 )
-from trading.models import Account
-from trading.resources import AccountWidget
 
 COLUMNS = ("account", "date", "kind", "amount", "note")
 REQUIRED = ("account", "date", "kind", "amount")
@@ -49,6 +48,24 @@ CENT = Decimal("0.01")
 
 class CashFileError(ValueError):
     """A file that is not a cash file at all (unreadable, columns missing)."""
+
+
+class AccountWidget(widgets.Widget):
+    """An account, by its code, among those the importer may see (set before each import);
+    its id."""
+
+    def __init__(self):
+        super().__init__()
+        self.accounts = {}
+
+    def clean(self, value, row=None, **kwargs):
+        code = str(value or "").strip()
+        if code not in self.accounts:
+            raise ValueError(
+                _("no account %(code)r; the accounts are %(codes)s")
+                % {"code": shown(code), "codes": ", ".join(sorted(self.accounts)) or _("none yet")}
+            )
+        return self.accounts[code]
 
 
 class DayWidget(widgets.Widget):

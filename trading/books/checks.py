@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from marketdata import sessions
 from trading.books import broker_balance, ledger, nav, profit_reports
-from trading.books.models import BooksCheck, BooksDifference, BooksStatus
+from trading.models.books import BooksCheck, BooksDifference, BooksStatus
 
 
 @dataclass

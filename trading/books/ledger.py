@@ -22,8 +22,8 @@ from django.db import connection
 
 from marketdata import sessions
 from marketdata.sessions import MARKET_TIME_ZONE
-from trading import taxes
-from trading.books.models import EXTERNAL_KINDS
+from trading.fills import taxes
+from trading.models.books import EXTERNAL_KINDS
 
 ZERO = Decimal(0)
 

@@ -32,8 +32,8 @@ from marketdata.models import Interval
 from marketdata.prices import latest_closes
 from marketdata.sessions import KST, MARKET_TIME_ZONE
 from trading.books.ledger import Ledger, ledgers, next_sessions
-from trading.books.models import AccountNav, NavChange
 from trading.models import Account
+from trading.models.books import AccountNav, NavChange
 
 ZERO = Decimal(0)
 BATCH = 2000

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from marketdata.sessions import KST
-from trading.accounting import Holding
 from trading.books import readers
 from trading.books.broker_balance import Difference, to_won
-from trading.broker_reports import BrokerFileError, read_rows
 from trading.models import Side
 from trading.positions import trades_in_order
+from trading.positions.accounting import Holding
+from trading.reconciliation.broker_reports import BrokerFileError, read_rows
 
 ZERO = Decimal(0)
 DAILY_FIELDS = ("trad_dt", "rlzt_pfls", "fee", "tl_tax")

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from display.messages import shown
 from marketdata import dates
 from marketdata.arguments import MAX_AMOUNT
-from marketdata.errors import shown
 
 MAX_CHARS = 40
 # Digits with an optional sign and decimals; thousands separators are taken out first.

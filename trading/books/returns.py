@@ -35,8 +35,8 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum
 
 from marketdata.models import Interval, MarketData
 from marketdata.sessions import KST
-from trading.books.models import AccountNav, CashKind, CashMovement
 from trading.models import Trade
+from trading.models.books import AccountNav, CashKind, CashMovement
 
 ZERO, ONE = Decimal(0), Decimal(1)
 SESSIONS_A_YEAR = 252

@@ -14,8 +14,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import encodings, loading
-from marketdata.formats import BY_NAME
+from marketdata import encodings
+from marketdata.loader import loading
+from marketdata.loader.formats import BY_NAME
 from marketdata.models import Interval
 
 EXIT_REJECTED = 3

@@ -10,7 +10,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import encodings, listing
+from marketdata import encodings
+from marketdata.loader import listing
 
 EXIT_REJECTED = 3
 

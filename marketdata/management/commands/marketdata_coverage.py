@@ -8,10 +8,11 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import arguments, coverage, day_counts
+from adminkit.resources import formula_safe
+from marketdata import arguments, coverage
 from marketdata.models import Interval
-from marketdata.resources import formula_safe
 from marketdata.sessions import KST
+from marketdata.timescale import day_counts
 
 MAX_GAPS_SHOWN = 20
 

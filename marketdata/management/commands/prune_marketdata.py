@@ -3,8 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from marketdata import arguments, pruning
+from marketdata import arguments
 from marketdata.models import Interval
+from marketdata.timescale import pruning
 
 
 class Command(BaseCommand):

@@ -5,10 +5,12 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
-from marketdata import aggregates, arguments, day_counts, timescale
+from marketdata import arguments
 from marketdata.durations import is_interval
-from marketdata.introspection import inspect
 from marketdata.sessions import KST
+from marketdata.timescale import hypertable as timescale
+from marketdata.timescale import setup as timescale_setup
+from marketdata.timescale.introspection import inspect
 
 
 class Command(BaseCommand):
@@ -87,11 +89,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"TimescaleDB is not available on {caps.server}. {timescale.HOW_TO_GET_IT}"
             )
-        with transaction.atomic():
-            steps = timescale.setup(connection, mode="auto")
-        # Outside the transaction: a continuous aggregate cannot be refreshed inside one.
-        steps.append(timescale.Step("bar counts per day", day_counts.setup(connection)))
-        steps.append(timescale.Step("continuous aggregates", aggregates.setup(connection)))
+        steps = timescale_setup.apply(connection, mode="auto")
         for step in steps:
             self.stdout.write(str(step))
         changed = sum(1 for s in steps if not s.outcome.startswith((timescale.IN_PLACE, "skipped")))

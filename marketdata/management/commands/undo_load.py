@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from display import times
-from marketdata import undo
+from marketdata.loader import undo
 from marketdata.models import Load
 
 

@@ -8,9 +8,9 @@ from django.db import DatabaseError, transaction
 
 from marketdata import arguments
 from marketdata.sessions import last_closed
-from trading import performance
-from trading.accounting import OversellError
+from trading.analytics import performance
 from trading.models import Trade
+from trading.positions.accounting import OversellError
 
 
 class Command(BaseCommand):

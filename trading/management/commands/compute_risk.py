@@ -8,9 +8,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from marketdata import arguments
-from trading import risk
-from trading.accounting import OversellError
+from trading.analytics import risk
 from trading.models import Account, UnknownAccount
+from trading.positions.accounting import OversellError
 
 
 class Command(BaseCommand):

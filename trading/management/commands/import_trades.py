@@ -1,6 +1,6 @@
 """Import fills from a CSV or XLSX file, the admin's import without the browser.
 
-The same resource as the admin (trading/resources.py): a fill already stored is recognised
+The same resource as the admin (trading/admin/resources.py): a fill already stored is recognised
 and left as it is, so running the command twice on one file changes nothing.
 """
 
@@ -13,7 +13,7 @@ from django.db import DatabaseError
 from import_export.results import RowResult
 
 from marketdata import encodings
-from trading.resources import TradeResource
+from trading.admin.resources import TradeResource
 
 SHOWN_ERRORS = 50
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from marketdata import arguments
 from marketdata.sessions import KST
 from trading import positions
-from trading.accounting import OversellError
 from trading.models import Account, UnknownAccount
+from trading.positions.accounting import OversellError
 
 
 class Command(BaseCommand):

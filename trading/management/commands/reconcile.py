@@ -9,9 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
 from marketdata import arguments
-from trading import broker_reports, reconciliation
+from trading import reconciliation
 from trading.books import checks
 from trading.models import Account, UnknownAccount
+from trading.reconciliation import broker_reports
 
 MATCH, DIFFERENCES, UNUSABLE = 0, 1, 2
 

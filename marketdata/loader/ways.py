@@ -1,0 +1,162 @@
+"""The ways into `market_data`, tried in order (WAYS) by a FileLoad (loading.py), each in
+a savepoint: direct_way for the canonical layout, typed_way into typed columns, text_way
+into text columns parsed in SQL with every bad row named. One that cannot take the file
+raises NotThisWay and leaves nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    connection,
+    transaction,
+)
+from psycopg2.errors import CardinalityViolation, DeadlockDetected
+
+from marketdata.loader import bar_queries, formats
+from marketdata.loader.errors import LoadError
+from marketdata.loader.results import MAX_ERRORS_SHOWN, NotThisWay, Result, inserted
+from marketdata.loader.sources import rejects_path
+from marketdata.sessions import KST
+
+if TYPE_CHECKING:
+    from marketdata.loader.loading import FileLoad
+
+CANONICAL_ROLES = {"date", "symbol", "interval", *formats.VALUES}
+
+
+def _stage_for_a_fast_way(load: FileLoad, kind: str) -> None:
+    """COPY the file into a staging table of `kind` ("times", "typed"). A value COPY
+    cannot read, or a line the admission refuses: NotThisWay, the next way takes the file."""
+    stage = load.stage
+    load.execute(*stage.create(kind))
+    admit = stage.admit(dates_are_korean=ZoneInfo(load.opts.tz) == KST)
+    try:
+        with load.naive_times_in_tz():
+            reader = load.copy(stage.copy(load.encoding), admit)
+    except DataError as e:
+        raise NotThisWay from e
+    if reader.refused_at:
+        raise NotThisWay
+
+
+def direct_way(load: FileLoad) -> Result:
+    """For our canonical layout, whose columns are market_data's: check the file in a
+    staging table that types only its times (symbols, intervals, times that start their
+    bars), then COPY it again straight into market_data. PostgreSQL writes rows from COPY
+    in batches, several times faster than INSERT ... SELECT. Bars already stored, a row the
+    table refuses, anything but a plain new load: the next way takes the file."""
+    layout, opts, stage = load.layout, load.opts, load.stage
+    if set(layout.position) != CANONICAL_ROLES or len(layout.names) != len(CANONICAL_ROLES):
+        raise NotThisWay
+    if opts.repair or opts.bar_time == "end":
+        raise NotThisWay
+    _stage_for_a_fast_way(load, "times")
+    summary = load.summarize(stage.time_bars())
+    ranges = load.ranges(summary, None, 0)
+    if summary.bad or not ranges or load.overlap(ranges):
+        raise NotThisWay
+    result = load.counted(summary, None)
+    result.compressed_chunks = load._allow_decompression(ranges)
+    try:
+        with transaction.atomic(), load.naive_times_in_tz(), load.marking_bars():
+            load.copy(stage.copy_into_market_data(load.encoding))
+    except (IntegrityError, DataError) as e:
+        # A value or row the table refuses, or bars another loader wrote meanwhile.
+        raise NotThisWay from e
+    except DatabaseError as e:
+        if isinstance(e.__cause__, DeadlockDetected):
+            raise NotThisWay from e
+        raise
+    result.series = inserted(ranges, summary)
+    result.way, result.write = "direct", "insert"
+    return load.finished(result, summary)
+
+
+def typed_way(load: FileLoad) -> Result:
+    """COPY into typed columns, count the rows by series with one query, write them,
+    enforcing every rule in the write. A value COPY cannot read, a date form PostgreSQL
+    might read otherwise than the text way, a row that breaks a rule or a constraint, a
+    repeated bar: the file goes the text way, which names them."""
+    stage, opts = load.stage, load.opts
+    _stage_for_a_fast_way(load, "typed")
+    bars = stage.typed_bars()
+    summary = load.summarize(bars)
+    if summary.bad:
+        raise NotThisWay
+    interval, shift, aligned = load.resolve_interval(bars, summary)
+    if not aligned:
+        raise NotThisWay
+    # With DO UPDATE, PostgreSQL itself refuses a bar given twice (cardinality violation),
+    # at no cost; the other modes must look.
+    good = bar_queries.good_rows(bars, interval=interval, shift=0)
+    if opts.on_conflict != "update" and load.fetch(bar_queries.has_repeats(good)):
+        raise NotThisWay
+    try:
+        with transaction.atomic():
+            result = load.write(bars, summary, interval=interval, shift=shift, enforce=True)
+    except (IntegrityError, DataError) as e:
+        # A row that breaks a rule or a constraint, a price too large for the table: the
+        # text way names each.
+        raise NotThisWay from e
+    except DatabaseError as e:
+        # A bar given twice to DO UPDATE: the text way names both lines.
+        if isinstance(e.__cause__, CardinalityViolation):
+            raise NotThisWay from e
+        raise
+    result.way = "typed"
+    return result
+
+
+def text_way(load: FileLoad) -> Result:
+    """COPY into text columns, parse every value in SQL and name every bad row."""
+    stage, opts = load.stage, load.opts
+    load.execute(*stage.create("text"))
+    try:
+        with transaction.atomic():
+            load.copy(stage.copy(load.encoding))
+    except DatabaseError as e:
+        raise load.copy_error(e) from e
+    load.execute(stage.parse(), stage.mark_repeats(), stage.analyze_parsed())
+    bars = stage.text_bars()
+    summary = load.summarize(bars)
+    interval, shift, aligned = load.resolve_interval(bars, summary)
+    if not aligned:
+        load.execute(stage.mark_misaligned(interval))
+        summary = load.summarize(bars)
+    rejects = None
+    if summary.bad:
+        errors = [
+            f"{load.name}:{line}: {column}: {message}"
+            for line, column, message in load.fetch(stage.errors(MAX_ERRORS_SHOWN))
+        ]
+        if not opts.skip_invalid:
+            raise LoadError(errors, total=summary.bad)
+        rejects = (errors, _write_rejects(load, stage))
+    result = load.write(bars, summary, interval=interval, shift=shift, enforce=False)
+    result.way = "text"
+    if rejects:
+        result.rejected = summary.bad
+        result.errors, result.rejects_path = rejects
+    return result
+
+
+WAYS = (direct_way, typed_way, text_way)
+
+
+def _write_rejects(load: FileLoad, stage) -> Path:
+    target = rejects_path(load.source.path, load.opts.rejects_dir)
+    try:
+        with target.open("w", encoding="utf-8", newline="") as out, connection.wrap_database_errors:
+            load.cursor.copy_expert(load.render(stage.rejects()), out)
+    except OSError as e:
+        raise LoadError([f"{target}: cannot write the rejected rows: {e.strerror}"]) from e
+    return target
+
+
+# --- options -------------------------------------------------------------------------------
