@@ -159,10 +159,11 @@ def main():
 
         from marketdata import sessions
         from qbsite import urls as qbsite_urls
-        from trading import positions, taxes
+        from trading import positions
         from trading.admin.accounts import AccountAdmin
         from trading.admin.books import BooksOnAccountPage
         from trading.books import ledger, nav
+        from trading.fills import taxes
         from trading.models import Account
 
         call_command("migrate", verbosity=0)
