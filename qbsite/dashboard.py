@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 
 from marketdata import sessions
 from qbsite import health
-from trading import access, links, positions
+from trading import access, books, links, positions
 from trading.models import Level, Position, ReconciliationRun, RiskMetric, SystemLog, Trade
 
 HEALTH_SECONDS = 60
@@ -90,6 +90,7 @@ def figures(user) -> dict:
         "book_value": total("value"),
         "stale": positions.stale_summary(positions.stale(accounts=access.visible_accounts(user))),
         "risk": latest_risk(user),
+        "books": books.book_figures(user),
         "accounts": per_account,
         "charges_differ": int(total("differ")),
         "price_flagged": int(total("price")),

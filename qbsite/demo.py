@@ -23,7 +23,7 @@ from django.utils import timezone
 from marketdata import sessions as krx
 from marketdata.models import MarketData, StockMetadata
 from marketdata.sessions import KST
-from qbsite import demo_fills, demo_logs, demo_market, demo_reports
+from qbsite import demo_books, demo_fills, demo_logs, demo_market, demo_reports
 from qbsite.demo_fills import STRATEGIES
 from qbsite.demo_market import DemoError
 from trading import positions
@@ -181,7 +181,7 @@ def logs(demo: Demo) -> dict[str, int]:
 
 
 # In this order: each step reads what the ones before it made.
-STEPS = (stocks, accounts, bars, trades, reconciliations, performance, risk, logs)
+STEPS = (stocks, accounts, bars, trades, reconciliations, demo_books.step, performance, risk, logs)
 
 
 def is_loaded() -> bool:

@@ -2,13 +2,14 @@
 `manage.py setup_roles`; members must also be staff to reach the admin.
 
 - viewer: view everything in the back office, change nothing;
-- operator: view; add and change trades, positions, stock metadata and commission
-  schedules (which includes importing them and loading data), reconcile with the broker and
-  mark differences explained or fixed; no deletes of market data;
+- operator: view; add and change trades, positions, stock metadata, commission schedules
+  and cash movements (which includes importing them and loading data), rebuild the NAV,
+  reconcile with the broker and mark differences explained or fixed; no deletes of market
+  data;
 - admin: every permission of the back office and of the login lockouts, but none over
   users, groups and permissions: those decide what everyone else may do, so only
   superusers manage them (qbsite/admin.py enforces it whatever a group holds);
-- account_viewer: view the fills, positions, accounts, commission schedules and
+- account_viewer: view the fills, positions, accounts, commission schedules, cash, NAV and
   reconciliations of the
   accounts that list the person (Account.visible_to), stocks and market data; nothing that
   sums over every account (strategy performance, portfolio risk) and no system logs.
@@ -26,6 +27,9 @@ OPERATOR_MODELS = (
     "commissionschedule",
     "reconciliationrun",
     "reconciliationdifference",
+    "cashmovement",
+    "accountnav",
+    "booksdifference",
 )
 ACCOUNT_VIEWER_MODELS = (
     "trade",
@@ -36,6 +40,11 @@ ACCOUNT_VIEWER_MODELS = (
     "reconciliationdifference",
     "stockmetadata",
     "marketdata",
+    "cashmovement",
+    "ledgerentry",
+    "accountnav",
+    "bookscheck",
+    "booksdifference",
 )
 # Apps whose permissions no group gets: accounts and their rights, and Django's plumbing.
 SUPERUSER_APPS = ("auth", "contenttypes", "sessions")

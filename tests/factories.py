@@ -149,3 +149,52 @@ def risk(**fields):
 def log(**fields):
     values = {"level": "INFO", "component": "collector", "message": "connected"}
     return SystemLog(**(values | fields))
+
+
+def cash_movement(**fields):
+    from trading.models.books import CashMovement
+
+    values = {
+        "kind": "deposit",
+        "amount": Decimal("1000000"),
+        "trade_date": dt.date(2026, 3, 3),
+        "settles_on": dt.date(2026, 3, 3),
+    }
+    if "account" not in fields and "account_id" not in fields:
+        values["account"] = account()
+    return CashMovement(**(values | fields))
+
+
+def account_nav(**fields):
+    from trading.models.books import AccountNav
+
+    values = {
+        "date": dt.date(2026, 3, 3),
+        "cash_settled": Decimal(1000),
+        "cash_next_day": Decimal(1000),
+        "cash": Decimal(1000),
+        "market_value": Decimal(500),
+        "nav": Decimal(1500),
+    }
+    if "account" not in fields and "account_id" not in fields:
+        values["account"] = account()
+    return AccountNav(**(values | fields))
+
+
+def books_difference(**fields):
+    from trading.models.books import BooksCheck, BooksDifference
+
+    values = {
+        "kind": "cash",
+        "date": dt.date(2026, 3, 3),
+        "field": "dnca_tot_amt",
+        "broker": Decimal(1000),
+        "ours": Decimal(900),
+    }
+    if "check_run" not in fields:
+        saved = run()
+        saved.save()
+        values["check_run"] = BooksCheck.objects.create(
+            run=saved, account=saved.account, date=saved.date, status="differences"
+        )
+    return BooksDifference(**(values | fields))

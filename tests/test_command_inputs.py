@@ -57,7 +57,19 @@ HOSTILE = [
     ("reconcile", "--account", "DEFAULT", "--date", "9999-12-31", "--orders", "/dev/null"),
     ("reconcile", "--account", "NOPE", "--date", "2024-03-04", "--orders", "/dev/null"),
     ("reconcile", "--account", "DEFAULT", "--date", "2024-03-04", "--orders", "/nonexistent"),
-]
+    ("reconcile", "--account", "DEFAULT", "--date", "2024-03-04", "--orders", "/dev/null",
+     "--profit", "/nonexistent"),
+    ("import_cash", "/nonexistent/cash.csv"),
+    ("compute_nav", "--account", "NOPE"),
+    ("compute_nav", "--account", "DEFAULT\x00"),
+    ("compute_nav", "--all", "--from", "9999-12-31"),
+    ("compute_nav", "--all", "--to", "0001-01-01"),
+    ("compute_nav", "--all", "--from", "2024-03-05", "--to", "2024-03-04"),
+    ("account_returns", "--account", "NOPE"),
+    ("account_returns", "--from", "9999-12-31"),
+    ("account_returns", "--benchmark", "KOSPI\x00"),
+    ("account_returns", "--account", "DEFAULT"),  # no NAV stored
+]  # fmt: skip
 
 
 def stored():
@@ -95,6 +107,8 @@ DOWN = [
     ("assess_fills",),
     ("rebuild_positions", "--account", "DEFAULT"),
     ("reconcile", "--account", "DEFAULT", "--date", "2024-03-04", "--orders", "/dev/null"),
+    ("compute_nav", "--all"),
+    ("account_returns",),
 ]
 
 

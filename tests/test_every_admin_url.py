@@ -28,7 +28,31 @@ def default_objects():
     }
     for obj in objects.values():
         obj.save()
+    objects |= books_objects(objects["account"], objects["reconciliationrun"])
     return objects
+
+
+def books_objects(account, run):
+    """A cash movement, its line of the ledger, a NAV and a cash reconciliation."""
+    import datetime as dt
+
+    from trading.models.books import AccountNav, BooksCheck, CashMovement, LedgerEntry
+
+    day = dt.date(2026, 3, 3)
+    movement = CashMovement.objects.create(
+        account=account, kind="deposit", amount=1000, trade_date=day, settles_on=day
+    )
+    nav = AccountNav.objects.create(
+        account=account, date=day, cash_settled=1000, cash_next_day=1000, cash=1000,
+        market_value=0, nav=1000,
+    )  # fmt: skip
+    check = BooksCheck.objects.create(run=run, account=account, date=day, status="match")
+    return {
+        "cashmovement": movement,
+        "ledgerentry": LedgerEntry.objects.get(movement=movement),
+        "accountnav": nav,
+        "bookscheck": check,
+    }
 
 
 def admin_paths(objects=None):

@@ -14,6 +14,7 @@ from marketdata.sessions import KST
 from trading import fills
 from trading.admin import tax
 from trading.admin.access import AccountFilter, AccountScoped
+from trading.admin.books import BooksOnAccountPage
 from trading.models import (
     Account,
     CommissionSchedule,
@@ -22,7 +23,7 @@ from trading.models import (
 
 
 @admin.register(Account)
-class AccountAdmin(AccountScoped, HistoryAdmin):
+class AccountAdmin(BooksOnAccountPage, AccountScoped, HistoryAdmin):
     account_field = "pk"
     list_display = ("code", "name", "broker", "masked", "is_active")
     list_filter = ("broker", "is_active")

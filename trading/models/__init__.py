@@ -1,5 +1,5 @@
 """The trading wing's tables. `from trading.models import Trade` survives any move inside.
-Docs: docs/accounts-and-fees.md, docs/reconciliation.md."""
+Docs: docs/accounts-and-fees.md, docs/reconciliation.md, docs/books.md."""
 
 from trading.models.accounts import (
     DEFAULT_ACCOUNT,
@@ -7,6 +7,14 @@ from trading.models.accounts import (
     AccountQuerySet,
     CommissionSchedule,
     UnknownAccount,
+)
+from trading.models.books import (
+    AccountNav,
+    BooksCheck,
+    BooksDifference,
+    CashMovement,
+    LedgerEntry,
+    NavChange,
 )
 from trading.models.choices import Level, Side, Venue
 from trading.models.logs import SystemLog
@@ -24,11 +32,17 @@ __all__ = [
     "ASSESSED_FIELDS",
     "DEFAULT_ACCOUNT",
     "Account",
+    "AccountNav",
     "AccountQuerySet",
+    "BooksCheck",
+    "BooksDifference",
+    "CashMovement",
     "CommissionSchedule",
     "DifferenceKind",
     "DifferenceStatus",
+    "LedgerEntry",
     "Level",
+    "NavChange",
     "Position",
     "ReconciliationDifference",
     "ReconciliationRun",
