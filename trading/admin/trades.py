@@ -26,6 +26,7 @@ from trading import fills, links
 from trading.admin.access import AccountFilter, AccountScoped
 from trading.admin.columns import AMOUNT, ChargesFilter, PriceCheckFilter, account_code, venue_code
 from trading.admin.resources import TradeResource
+from trading.fills.price_warnings import price_warnings
 from trading.models import (
     Side,
     Trade,
@@ -120,8 +121,11 @@ class TradeAdmin(
         return super().get_queryset(request).annotate(amount_value=AMOUNT)
 
     def save_model(self, request, obj, form, change):
-        fills.assess([obj])
+        assessment = fills.Assessment.of([obj])
+        assessment.apply(obj)
         super().save_model(request, obj, form, change)
+        for warning in price_warnings(obj, assessment):
+            self.message_user(request, warning, messages.WARNING)
 
     @admin.action(
         description=_("Check charges and prices of the selected trades again"),
