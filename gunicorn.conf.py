@@ -13,6 +13,12 @@ Environment: HOST and PORT (where to listen; 127.0.0.1:8000), WEB_CONCURRENCY (w
 """
 
 import os
+import time
+
+# Every line in Korea time (TIME_ZONE): the workers' Django sets TZ when it loads, but the
+# master never loads the application and would log its own lines in the machine's UTC.
+os.environ["TZ"] = os.environ.get("TIME_ZONE") or "Asia/Seoul"
+time.tzset()
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
