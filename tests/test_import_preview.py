@@ -181,11 +181,11 @@ def test_a_changed_number_shows_before_and_after_as_the_lists_write_numbers(admi
         "005930,삼성전자,Samsung Electronics,KOSPI,,,346000000000,5969782550,true\n",
     )
     row = cells(page, "update")
-    assert row[7] == (
+    assert row[4] == (
         '><del class="qb-before">345,500,000,000</del> &rarr; '
         '<ins class="qb-after">346,000,000,000</ins>'
     )
-    assert row[8] == ">5,969,782,550"  # unchanged: the value, once
+    assert row[5] == ">5,969,782,550"  # unchanged: the value, once
     assert row[1] == ">005930"  # a code stays as it is written
     assert "~~" not in page.text and "<span" not in "".join(row)
 
