@@ -278,3 +278,8 @@ def test_the_rebuild_action_comes_back_to_the_filtered_list(book, admin_client):
         {"position": f"{book.pk}:000660", "confirm": "yes", "_changelist_filters": "open=yes"},
     )
     assert done.url == f"{LIST}?open=yes"
+
+
+def test_a_hostile_filter_string_stays_a_query_string(book, admin_client):
+    done = admin_client.get(REBUILD, {"_changelist_filters": "a=1\r\nSet-Cookie: x=1&b=<2>"})
+    assert (done.status_code, done.url) == (302, f"{LIST}?a=1%0D%0ASet-Cookie%3A+x%3D1&b=%3C2%3E")

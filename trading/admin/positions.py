@@ -8,6 +8,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -205,7 +206,8 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         rebuilt after a preview: where the stale-positions notice leads."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        filters = request.POST.get(FILTERS) or request.GET.get(FILTERS) or ""
+        # Parsed and encoded again: whatever was posted, it stays a query string.
+        filters = QueryDict(request.POST.get(FILTERS) or request.GET.get(FILTERS) or "").urlencode()
         visible = access.visible_accounts(request.user)
         if request.method == "POST":
             posted = {tuple(k.split(":", 1)) for k in request.POST.getlist("position")}
