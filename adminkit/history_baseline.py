@@ -8,10 +8,12 @@ trigger AFTER INSERT on each audited table gives every inserted row a "+" histor
 (`BASELINE_REASON`, no user, the transaction's time). This is the only way to catch the
 engine's own writes as well.
 
-When a Django path then writes its own "+" row for the same object, a second trigger on the
+Bulk writers that write the history themselves go through `bulk_create_with_history` here,
+which sets `qb.history_written` for its transaction so that neither trigger runs. When a
+Django path otherwise writes its own "+" row for an object (a save), a second trigger on the
 history table removes the baseline it replaces. That leaves exactly one "+" row, the one with
-the user and the reason. The baseline is removed only when it is the object's newest row, so
-an older baseline of a re-used id is kept.
+the user and the reason. The baseline is removed only when it is the object's row just
+before Django's, so an older baseline of a re-used id is kept.
 
 The SQL is generated here from the historical model's columns and frozen in migrations
 (`trading/migrations/0013_history_baselines.py`, `marketdata/migrations/0010_...`). The
@@ -19,7 +21,31 @@ migrations test checks that the frozen text still matches the models. When a fie
 to an audited model, write a migration that replaces the trigger with `create_sql(model)`.
 """
 
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from simple_history import utils as simple_history_utils
+
 BASELINE_REASON = "inserted outside the admin"
+# Set (for the transaction) by code that writes the history of its inserts itself.
+SETTING = "qb.history_written"
+
+
+@contextmanager
+def history_written(using=DEFAULT_DB_ALIAS):
+    """Inserts inside write their own history: the baseline triggers stand aside."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [SETTING])
+        yield
+        # After an error the savepoint's rollback undoes the setting by itself.
+        cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
+
+
+def bulk_create_with_history(objs, model, **kwargs):
+    """django-simple-history's `bulk_create_with_history`, without baselines to replace."""
+    with history_written():
+        return simple_history_utils.bulk_create_with_history(objs, model, **kwargs)
+
 
 _HISTORY_COLUMNS = ("history_id", "history_date", "history_change_reason", "history_type")
 _HISTORY_USER = "history_user_id"
@@ -48,6 +74,9 @@ def create_sql(model):
 CREATE OR REPLACE FUNCTION {table}_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('{SETTING}', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO {history} ({columns},
         history_date, history_change_reason, history_type, history_user_id)
     SELECT {columns}, now(), '{BASELINE_REASON}', '+', NULL FROM inserted_rows;
@@ -61,6 +90,18 @@ CREATE TRIGGER {table}_history_baseline AFTER INSERT ON {table}
 CREATE OR REPLACE FUNCTION {history}_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('{SETTING}', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM '{BASELINE_REASON}'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM {history} AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM '{BASELINE_REASON}'

@@ -11,9 +11,10 @@ from django.utils.text import capfirst
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from adminkit import batch_validation, sheet_cells
+from adminkit.history_baseline import bulk_create_with_history
 from adminkit.preview_diff import ShownDiff
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from simple_history.models import registered_models
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history as library_bulk_create_with_history
 
-from adminkit.history_baseline import BASELINE_REASON, create_sql
+from adminkit.history_baseline import BASELINE_REASON, bulk_create_with_history, create_sql
 from marketdata.models import StockMetadata
 from tests import factories
 from trading.models import Account, Trade
@@ -85,13 +85,20 @@ def test_a_trade_saved_by_django_keeps_its_one_history_row():
     assert history(trade) == [("+", None, None, Decimal("72000.00"))]
 
 
-def test_bulk_create_with_history_keeps_its_own_rows_only():
-    made = bulk_create_with_history(
+def test_the_library_s_bulk_create_with_history_keeps_its_own_rows_only():
+    made = library_bulk_create_with_history(
         [factories.trade(), factories.trade(symbol="000660")],
         Trade,
         default_change_reason="imported",
     )
     assert [history(t) for t in made] == [[("+", "imported", None, Decimal("72000.00"))]] * 2
+
+
+def test_our_bulk_create_with_history_writes_no_baseline_and_stands_aside_only_inside():
+    made = bulk_create_with_history([factories.trade()], Trade, default_change_reason="imported")
+    assert history(made[0]) == [("+", "imported", None, Decimal("72000.00"))]
+    # The setting ends with the call: the next raw insert of the transaction has its baseline.
+    assert history(raw_trade()) == [("+", BASELINE_REASON, None, Decimal("80000.00"))]
 
 
 def test_a_trade_added_in_the_admin_keeps_its_one_history_row(admin_client, admin_user):

@@ -11,6 +11,9 @@ FORWARD = """
 CREATE OR REPLACE FUNCTION stock_metadata_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO stock_metadata_history (symbol, name, name_en, market, kind, sector, industry, market_cap, listed_shares, listing_date, is_active, updated_at,
         history_date, history_change_reason, history_type, history_user_id)
     SELECT symbol, name, name_en, market, kind, sector, industry, market_cap, listed_shares, listing_date, is_active, updated_at, now(), 'inserted outside the admin', '+', NULL FROM inserted_rows;
@@ -24,6 +27,18 @@ CREATE TRIGGER stock_metadata_history_baseline AFTER INSERT ON stock_metadata
 CREATE OR REPLACE FUNCTION stock_metadata_history_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM 'inserted outside the admin'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM stock_metadata_history AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM 'inserted outside the admin'

@@ -11,6 +11,9 @@ FORWARD = """
 CREATE OR REPLACE FUNCTION accounts_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO accounts_history (id, code, name, broker, number, is_active, created_at,
         history_date, history_change_reason, history_type, history_user_id)
     SELECT id, code, name, broker, number, is_active, created_at, now(), 'inserted outside the admin', '+', NULL FROM inserted_rows;
@@ -24,6 +27,18 @@ CREATE TRIGGER accounts_history_baseline AFTER INSERT ON accounts
 CREATE OR REPLACE FUNCTION accounts_history_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM 'inserted outside the admin'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM accounts_history AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM 'inserted outside the admin'
@@ -48,6 +63,9 @@ CREATE TRIGGER accounts_history_replaces_baseline AFTER INSERT ON accounts_histo
 CREATE OR REPLACE FUNCTION commission_schedules_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO commission_schedules_history (id, venue, valid_from, rate, minimum, note, account_id,
         history_date, history_change_reason, history_type, history_user_id)
     SELECT id, venue, valid_from, rate, minimum, note, account_id, now(), 'inserted outside the admin', '+', NULL FROM inserted_rows;
@@ -61,6 +79,18 @@ CREATE TRIGGER commission_schedules_history_baseline AFTER INSERT ON commission_
 CREATE OR REPLACE FUNCTION commission_schedules_history_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM 'inserted outside the admin'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM commission_schedules_history AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM 'inserted outside the admin'
@@ -85,6 +115,9 @@ CREATE TRIGGER commission_schedules_history_replaces_baseline AFTER INSERT ON co
 CREATE OR REPLACE FUNCTION positions_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO positions_history (id, symbol, quantity, average_price, last_price, market_value, realized_pnl, unrealized_pnl, updated_at, account_id,
         history_date, history_change_reason, history_type, history_user_id)
     SELECT id, symbol, quantity, average_price, last_price, market_value, realized_pnl, unrealized_pnl, updated_at, account_id, now(), 'inserted outside the admin', '+', NULL FROM inserted_rows;
@@ -98,6 +131,18 @@ CREATE TRIGGER positions_history_baseline AFTER INSERT ON positions
 CREATE OR REPLACE FUNCTION positions_history_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM 'inserted outside the admin'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM positions_history AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM 'inserted outside the admin'
@@ -122,6 +167,9 @@ CREATE TRIGGER positions_history_replaces_baseline AFTER INSERT ON positions_his
 CREATE OR REPLACE FUNCTION reconciliation_differences_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO reconciliation_differences_history (id, kind, broker_order_id, symbol, broker, ours, trades, status, note, run_id,
         history_date, history_change_reason, history_type, history_user_id)
     SELECT id, kind, broker_order_id, symbol, broker, ours, trades, status, note, run_id, now(), 'inserted outside the admin', '+', NULL FROM inserted_rows;
@@ -135,6 +183,18 @@ CREATE TRIGGER reconciliation_differences_history_baseline AFTER INSERT ON recon
 CREATE OR REPLACE FUNCTION reconciliation_differences_history_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM 'inserted outside the admin'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM reconciliation_differences_history AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM 'inserted outside the admin'
@@ -159,6 +219,9 @@ CREATE TRIGGER reconciliation_differences_history_replaces_baseline AFTER INSERT
 CREATE OR REPLACE FUNCTION trades_history_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;  -- the caller writes the history itself (history_written())
+    END IF;
     INSERT INTO trades_history (id, venue, symbol, side, quantity, price, commission, tax, strategy, broker_order_id, fill_seq, execution_id, executed_at, created_at, account_id, reconstructed_by_id,
         history_date, history_change_reason, history_type, history_user_id)
     SELECT id, venue, symbol, side, quantity, price, commission, tax, strategy, broker_order_id, fill_seq, execution_id, executed_at, created_at, account_id, reconstructed_by_id, now(), 'inserted outside the admin', '+', NULL FROM inserted_rows;
@@ -172,6 +235,18 @@ CREATE TRIGGER trades_history_baseline AFTER INSERT ON trades
 CREATE OR REPLACE FUNCTION trades_history_replaces_baseline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('qb.history_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Most inserts are the baselines themselves, or Django's rows of objects it created:
+    -- the first have nothing to replace and return at once.
+    IF NOT EXISTS (
+        SELECT 1 FROM added_rows
+        WHERE history_type = '+' AND history_change_reason IS DISTINCT FROM 'inserted outside the admin'
+    ) THEN
+        RETURN NULL;
+    END IF;
+    -- The object's baseline just before the row added (no row of the object between).
     DELETE FROM trades_history AS baseline USING added_rows AS added
     WHERE added.history_type = '+'
       AND added.history_change_reason IS DISTINCT FROM 'inserted outside the admin'
