@@ -14,6 +14,7 @@ SECURE_PROXY_SSL_HEADER and FORWARDED_ALLOW_IPS (below).
 """
 
 import os
+import time
 from pathlib import Path
 
 import environ
@@ -21,6 +22,11 @@ import environ
 # The deployment's settings, read as qbsite/settings.py reads them (environment, then .env).
 env = environ.Env()
 environ.Env.read_env(Path(__file__).resolve().parent / ".env")
+
+# Every line in Korea time (TIME_ZONE): the workers' Django sets TZ when it loads, but the
+# master never loads the application and would log its own lines in the machine's UTC.
+os.environ["TZ"] = os.environ.get("TIME_ZONE") or "Asia/Seoul"
+time.tzset()
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

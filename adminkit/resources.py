@@ -10,11 +10,12 @@ from django.utils.encoding import force_str
 from django.utils.text import capfirst
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.resources import Diff
 from import_export.results import RowResult
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from adminkit import batch_validation, sheet_cells
+from adminkit.history_baseline import bulk_create_with_history
+from adminkit.preview_diff import ShownDiff
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The preview lists the first rows with their changes; the counts cover every row.
@@ -261,7 +262,9 @@ class SheetResource(resources.ModelResource):
             if new
             else {f.attribute: getattr(instance, f.attribute) for f in self.get_import_fields()}
         )
-        self._diff = Diff(self, instance, new) if kwargs["row_number"] <= PREVIEW_ROWS else None
+        self._diff = (
+            ShownDiff(self, instance, new) if kwargs["row_number"] <= PREVIEW_ROWS else None
+        )
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if not self._meta.skip_unchanged or import_validation_errors or self._stored is None:

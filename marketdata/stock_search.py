@@ -57,9 +57,18 @@ def symbols_for(term: str) -> list[str]:
     return [s for s, _ in found] or _codes(term.strip())
 
 
+def exactly_named(term: str) -> list[str]:
+    """The symbols of the stocks whose Korean or English name is `term` (any case)."""
+    text = term.strip()
+    named = StockMetadata.objects.filter(Q(name__iexact=text) | Q(name_en__iexact=text))
+    return list(named.order_by("symbol").values_list("symbol", flat=True)[:MOST])
+
+
 def resolve(term: str) -> str:
     """The one symbol `term` means; StockNotFound or AmbiguousStock otherwise. A valid code
-    of a stock we hold no metadata of is taken as it is, before any partial match."""
+    of a stock we hold no metadata of is taken as it is, before any partial match; a name
+    that is exactly one stock's (에코프로) is that stock, though others contain it
+    (에코프로비엠)."""
     exact, found = candidates(term)
     if exact:
         return found[0][0]
@@ -68,6 +77,9 @@ def resolve(term: str) -> str:
         return index_code(code) or code
     if len(found) == 1:
         return found[0][0]
+    named = exactly_named(term)
+    if len(named) == 1:
+        return named[0]
     if not found:
         raise StockNotFound(term)
     raise AmbiguousStock(term, found)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from marketdata import facts
+from marketdata.models import Interval
 from marketdata.prices import latest_closes
 from qbsite import replica
 from qbsite.health_checks import (
@@ -95,7 +96,7 @@ def check_freshness(ctx):
         parts = [
             _("%(interval)s: %(stale)s of %(series)s symbols stop before %(date)s (%(symbols)s)")
             % {
-                "interval": f.interval,
+                "interval": Interval(f.interval).label,
                 "stale": len(f.stale),
                 "series": f.series,
                 "date": session.date,

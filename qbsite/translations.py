@@ -3,7 +3,7 @@ django-simple-history, some of django-import-export's), or a wrong one (Django's
 Listed here so that `make messages` puts them in our catalog (locale/ko), which Django
 reads before the packages' own; nothing imports this module."""
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 WORDS = [
     # django-axes: its lists of attempts, failures and logs
@@ -58,4 +58,16 @@ WORDS = [
     ),
     gettext_noop("Press the 'Change History' button below to edit the history."),
     gettext_noop("Press the 'Revert' button below to revert to this version of the object."),
+    # Django's admin where its Korean reads badly: the login error ("%(username)s 와") and
+    # the action bar ("액션", "을/를"). Each msgid exactly Django's.
+    gettext_noop(
+        "Please enter the correct %(username)s and password for a staff account. Note that "
+        "both fields may be case-sensitive."
+    ),
+    gettext_noop("Action:"),
+    gettext_noop("Run the selected action"),
+    gettext_noop("0 of %(cnt)s selected"),
+    gettext_noop("Select all %(total_count)s %(module_name)s"),
+    ngettext_lazy("%(total_count)s selected", "All %(total_count)s selected", "total_count"),
+    gettext_noop("Delete selected %(verbose_name_plural)s"),
 ]

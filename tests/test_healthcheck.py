@@ -123,7 +123,7 @@ def test_a_symbol_that_stopped_early_is_named(fresh_market):
     factories.bar(symbol="035720", time=fresh_market.open - dt.timedelta(days=30)).save()
     status, message = statuses("freshness")["freshness"]
     assert status == health.WARNING
-    assert message == f"1d: 1 of 3 symbols stop before {fresh_market.date} (035720)"
+    assert message == f"1 day: 1 of 3 symbols stop before {fresh_market.date} (035720)"
 
 
 def test_with_nextrade_hours_minutes_that_stop_at_the_krx_close_are_stale(settings):
@@ -140,7 +140,7 @@ def test_with_nextrade_hours_minutes_that_stop_at_the_krx_close_are_stale(settin
     status, message = statuses("freshness")["freshness"]
     assert (status, message) == (
         health.WARNING,
-        f"1m: 1 of 2 symbols stop before {session.date} (000660)",
+        f"1 minute: 1 of 2 symbols stop before {session.date} (000660)",
     )
 
 
@@ -152,7 +152,7 @@ def test_the_front_page_freshness_card_agrees_with_the_health_check(fresh_market
     card = {f["interval"]: f for f in page.context["dashboard"]["freshness"]}
     assert (card["1d"]["fresh"], card["1d"]["stale"]) == (False, ["035720"])
     assert (card["1m"]["fresh"], card["1m"]["stale"]) == (True, [])
-    assert '<div class="health-warning">1d: ' in page.text
+    assert '<div class="health-warning">1 day: ' in page.text
     assert "1 symbol behind" in page.text
     checks = {c.name: c.status for c in page.context["dashboard"]["health"]["checks"]}
     assert checks["freshness"] == health.WARNING

@@ -2,11 +2,13 @@
 import.html): each bad row says why in the row itself, and the good rows are listed too."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export import widgets
 
 from adminkit import sheet_cells
+from marketdata.models import StockMetadata
 from trading.models import Trade
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,73 @@ def test_a_price_that_is_not_a_number_is_an_error_of_its_column(admin_client, pr
     assert "decimal.Conversion" not in page.text
     [message] = list(page.context["messages"])
     assert str(message) == "1 row: 0 new, 0 changed, 0 unchanged, 1 with errors."
+
+
+LISTING = "symbol,name,name_en,market,sector,industry,market_cap,listed_shares,is_active\n"
+
+
+def preview_listing(client, text, **headers):
+    return client.post(
+        reverse("admin:marketdata_stockmetadata_import"),
+        {
+            "import_file": SimpleUploadedFile("stocks.csv", (LISTING + text).encode()),
+            "format": "0",
+            "resource": "0",
+        },
+        **headers,
+    )
+
+
+def listed():
+    StockMetadata.objects.create(
+        symbol="005930",
+        name="삼성전자",
+        name_en="Samsung Electronics",
+        market="KOSPI",
+        market_cap=345_500_000_000,
+        listed_shares=5_969_782_550,
+    )
+    StockMetadata.objects.create(symbol="000660", name="SK하이닉스", market="KOSPI")
+
+
+def cells(page, css_class):
+    table = section(page, "qb-valid-rows")
+    row = table.split(f'<tr class="{css_class}">')[1].split("</tr>")[0]
+    return [c.split("</td>")[0] for c in row.split("<td")[1:]]
+
+
+def test_a_changed_number_shows_before_and_after_as_the_lists_write_numbers(admin_client):
+    listed()
+    page = preview_listing(
+        admin_client,
+        "005930,삼성전자,Samsung Electronics,KOSPI,,,346000000000,5969782550,true\n",
+    )
+    row = cells(page, "update")
+    assert row[4] == (
+        '><del class="qb-before">345,500,000,000</del> &rarr; '
+        '<ins class="qb-after">346,000,000,000</ins>'
+    )
+    assert row[5] == ">5,969,782,550"  # unchanged: the value, once
+    assert row[1] == ">005930"  # a code stays as it is written
+    assert "~~" not in page.text and "<span" not in "".join(row)
+
+
+def test_an_unchanged_row_says_unchanged_not_skipped(admin_client):
+    listed()
+    text = "000660,SK하이닉스,,KOSPI,,,,,true\n"
+    english = preview_listing(admin_client, text)
+    assert cells(english, "skip")[0] == ' class="import-type">Unchanged'
+    korean = preview_listing(admin_client, text, HTTP_ACCEPT_LANGUAGE="ko")
+    assert cells(korean, "skip")[0] == ' class="import-type">변경 없음'
+    assert "건너뜀" not in section(korean, "qb-valid-rows")
+
+
+def test_the_preview_tables_scroll_inside_their_box(admin_client):
+    header, first, bad, _ = CSV.splitlines()
+    page = preview(admin_client, "\n".join([header, first, bad]))
+    for table_id in ("qb-invalid-rows", "qb-valid-rows"):
+        assert (
+            f'<div class="qb-scroll">\n<table class="import-preview" id="{table_id}">' in page.text
+        )
+    css = (settings.BASE_DIR / "display" / "static" / "display" / "desk.css").read_text()
+    assert ".qb-scroll { max-width: 100%; overflow-x: auto; }" in css

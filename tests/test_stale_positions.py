@@ -238,3 +238,48 @@ def test_an_engine_update_in_sql_of_a_charge_check_marks_nothing(book):
         assert stale() == []
         cursor.execute("UPDATE trades SET tax = tax + 1")
     assert stale() == ["MAIN 000660"]
+
+
+def test_the_rebuild_keeps_the_list_s_filters_through_the_preview_and_back(book, admin_client):
+    engine_sells(book, 57)
+    filters = f"account={book.pk}&open=yes"
+
+    page = admin_client.get(f"{LIST}?{filters}")
+    link = f"{REBUILD}?_changelist_filters=account%3D{book.pk}%26open%3Dyes"
+    assert f'<a class="button" href="{link.replace("&", "&amp;")}">Rebuild them</a>' in page.text
+
+    preview = admin_client.get(link)
+    assert (
+        f'<input type="hidden" name="_changelist_filters" value="{filters.replace("&", "&amp;")}">'
+        in preview.text
+    )
+    assert (
+        f'<a href="{LIST}?{filters.replace("&", "&amp;")}" class="button cancel-link">'
+        in preview.text
+    )
+
+    done = admin_client.post(
+        REBUILD,
+        {"position": f"{book.pk}:000660", "confirm": "yes", "_changelist_filters": filters},
+    )
+    assert (done.status_code, done.url) == (302, f"{LIST}?{filters}")
+
+
+def test_the_rebuild_action_comes_back_to_the_filtered_list(book, admin_client):
+    engine_sells(book, 57)
+    position = Position.objects.get()
+    preview = admin_client.post(
+        f"{LIST}?open=yes",
+        {"action": "rebuild_selected", "_selected_action": [position.pk]},
+    )
+    assert preview.context["filters"] == "open=yes"
+    done = admin_client.post(
+        REBUILD,
+        {"position": f"{book.pk}:000660", "confirm": "yes", "_changelist_filters": "open=yes"},
+    )
+    assert done.url == f"{LIST}?open=yes"
+
+
+def test_a_hostile_filter_string_stays_a_query_string(book, admin_client):
+    done = admin_client.get(REBUILD, {"_changelist_filters": "a=1\r\nSet-Cookie: x=1&b=<2>"})
+    assert (done.status_code, done.url) == (302, f"{LIST}?a=1%0D%0ASet-Cookie%3A+x%3D1&b=%3C2%3E")

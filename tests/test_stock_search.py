@@ -92,9 +92,11 @@ def test_the_bars_form_takes_a_name_and_says_which_when_ambiguous(admin_client, 
     assert 'value="005930"' in page.text
 
     ambiguous = admin_client.get(url, {"symbol": "삼성", "interval": "1d"})
-    assert "삼성 matches several stocks: 005930 삼성전자, 006400 삼성SDI. Choose one." in (
-        ambiguous.text
-    )
+    assert (
+        "삼성 matches several stocks: "
+        '<a href="?interval=1d&amp;symbol=005930">005930 삼성전자</a>, '
+        '<a href="?interval=1d&amp;symbol=006400">006400 삼성SDI</a>. Choose one.'
+    ) in ambiguous.text
     unknown = admin_client.get(url, {"symbol": "nothing", "interval": "1d"})
     assert "No stock matches nothing: type a code (005930) or a name." in unknown.text
 
@@ -110,3 +112,16 @@ def test_the_log_extra_box_keeps_the_search_and_the_filters(admin_client):
     assert '<input type="hidden" name="q" value="rejected">' in box
     assert '<input type="hidden" name="extra"' not in box
     assert len(page.context["cl"].result_list) == 1
+
+
+def test_an_exact_name_is_that_stock_though_others_contain_it():
+    factories.stock(symbol="086520", name="에코프로", name_en="Ecopro").save()
+    factories.stock(symbol="247540", name="에코프로비엠", name_en="Ecopro BM").save()
+    factories.stock(symbol="383310", name="에코프로에이치엔", name_en="Ecopro HN").save()
+    assert stock_search.resolve("에코프로") == "086520"
+    assert stock_search.resolve("ecopro") == "086520"
+    with pytest.raises(stock_search.AmbiguousStock) as found:
+        stock_search.resolve("에코")
+    assert [s for s, _ in found.value.candidates] == ["086520", "247540", "383310"]
+    # A search still finds every stock containing the name.
+    assert stock_search.symbols_for("에코프로") == ["086520", "247540", "383310"]

@@ -81,3 +81,28 @@ def test_the_compiled_catalog_is_the_po():
             expected[msgid] = entry["msgstr"]
     compiled.pop("", None)
     assert compiled == expected
+
+
+def test_one_english_word_with_two_meanings_has_two_korean_words():
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override("ko"):
+        # A position held (the positions filter) is not a bar's opening price.
+        assert (pgettext("position", "open"), gettext("open")) == ("보유 중", "시가")
+        assert pgettext("differences", "open") == "미해결"
+        assert pgettext("position", "closed") == "청산"
+        # An import row that changes nothing is unchanged, not skipped.
+        assert (pgettext("import row", "Unchanged"), gettext("Skipped")) == ("변경 없음", "건너뜀")
+
+
+def test_the_catalogue_overrides_django_s_own_korean_where_it_reads_badly():
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("ko"):
+        assert gettext("Action:") == "작업:"
+        assert (
+            gettext("Delete selected %(verbose_name_plural)s")
+            == "선택한 %(verbose_name_plural)s 삭제"
+        )

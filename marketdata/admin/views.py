@@ -18,7 +18,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from display import numbers
@@ -59,10 +62,13 @@ class Bar:
 
 class SymbolField(forms.CharField):
     """A stock typed by its code, its code without leading zeros (5930) or its name
-    (삼성전자): cleaned to its code (marketdata/stock_search.py)."""
+    (삼성전자): cleaned to its code (marketdata/stock_search.py). A name that several stocks
+    share part of lists them as links to the same page with that stock (and `keep`, the
+    page's other choices)."""
 
     def __init__(self, **kwargs):
         super().__init__(max_length=100, validators=[validate_symbol], **kwargs)
+        self.keep = {}
 
     def to_python(self, value):
         text = super().to_python(value)
@@ -71,10 +77,19 @@ class SymbolField(forms.CharField):
         try:
             return stock_search.resolve(text)
         except stock_search.AmbiguousStock as e:
-            shown = ", ".join(f"{s} {n}".strip() for s, n in e.candidates)
+            shown = format_html_join(
+                ", ",
+                '<a href="?{}">{}</a>',
+                (
+                    (urlencode({**self.keep, "symbol": s}), f"{s} {n}".strip())
+                    for s, n in e.candidates
+                ),
+            )
             raise forms.ValidationError(
-                _("%(term)s matches several stocks: %(shown)s. Choose one.")
-                % {"term": text, "shown": shown}
+                mark_safe(  # noqa: S308 - the term is escaped, the links are format_html's
+                    gettext("%(term)s matches several stocks: %(shown)s. Choose one.")
+                    % {"term": escape(text), "shown": shown}
+                )
             ) from e
         except stock_search.StockNotFound as e:
             raise forms.ValidationError(
@@ -95,6 +110,15 @@ class RangeForm(forms.Form):
         widget=ISO_DATE,
         validators=[dates.validate],
     )
+
+    # Kept in the links of an ambiguous name's candidates.
+    KEPT = ("interval", "start", "end")
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if data:
+            kept = {k: data[k] for k in self.KEPT if k in self.fields and data.get(k)}
+            self.fields["symbol"].keep = kept
 
     def clean(self):
         data = super().clean()
@@ -170,6 +194,15 @@ def cursor(text: str | None) -> dt.datetime | None:
     return None if dates.out_of_range(moment.date(), last=dates.last_day_to_view()) else moment
 
 
+def stock_of(form) -> str | None:
+    """The chosen stock as a heading names it: `005930 삼성전자`, or its code alone."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    symbol = form.cleaned_data["symbol"]
+    name = StockMetadata.objects.filter(symbol=symbol).values_list("name", flat=True).first()
+    return f"{symbol} {name}" if name else symbol
+
+
 def browser(site, request):
     """Newest bars first, keyset paging on time (?before=...): no OFFSET, no COUNT. A series
     without bars of its own at the interval asked for is made from its 1-minute bars."""
@@ -211,6 +244,7 @@ def browser(site, request):
             query=query,
             made_from=made_from,
             adjust=adjust,
+            stock=stock_of(form),
         ),
     )
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from adminkit.history_baseline import bulk_create_with_history
 from marketdata import encodings
 from marketdata.loader.errors import shown
 from marketdata.loader.sources import rejects_path

@@ -8,11 +8,13 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -41,7 +43,11 @@ class OpenFilter(admin.SimpleListFilter):
     parameter_name = "open"
 
     def lookups(self, request, model_admin):
-        return (("yes", _("open")), ("no", _("closed")))
+        # "open" is also a bar's opening price (시가): the contexts keep the two apart.
+        return (
+            ("yes", pgettext_lazy("position", "open")),
+            ("no", pgettext_lazy("position", "closed")),
+        )
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -181,6 +187,9 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             **(extra_context or {}),
             "stale": positions.stale_summary(found),
             "can_rebuild": self.has_change_permission(request),
+            "rebuild_url": with_filters(
+                reverse("admin:trading_position_rebuild"), request.GET.urlencode()
+            ),
         }
         return super().changelist_view(request, extra_context)
 
@@ -188,13 +197,17 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
         description=_("Rebuild selected positions from their trades"), permissions=["change"]
     )
     def rebuild_selected(self, request, queryset):
-        return self.rebuild_response(request, set(queryset.values_list("account_id", "symbol")))
+        # The action is posted to the list with its filters in the URL: they come back.
+        keys = set(queryset.values_list("account_id", "symbol"))
+        return self.rebuild_response(request, keys, filters=request.GET.urlencode())
 
     def rebuild_view(self, request):
         """The positions older than their trades (or those posted back by the preview),
         rebuilt after a preview: where the stale-positions notice leads."""
         if not self.has_change_permission(request):
             raise PermissionDenied
+        # Parsed and encoded again: whatever was posted, it stays a query string.
+        filters = QueryDict(request.POST.get(FILTERS) or request.GET.get(FILTERS) or "").urlencode()
         visible = access.visible_accounts(request.user)
         if request.method == "POST":
             posted = {tuple(k.split(":", 1)) for k in request.POST.getlist("position") if ":" in k}
@@ -205,12 +218,13 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             keys = {(p.account_id, p.symbol) for p in positions.stale(accounts=visible)}
         if not keys:
             self.message_user(request, _("Every position is up to date with its trades."))
-            return redirect("admin:trading_position_changelist")
-        return self.rebuild_response(request, keys)
+            return redirect(changelist(filters))
+        return self.rebuild_response(request, keys, filters=filters)
 
-    def rebuild_response(self, request, keys: set[tuple[int, str]]):
+    def rebuild_response(self, request, keys: set[tuple[int, str]], *, filters: str = ""):
         """The reconciliation of the positions `keys` (account id, symbol) to confirm, or,
-        confirmed, their rebuild."""
+        confirmed, their rebuild; then back to the list with its `filters` (a query
+        string)."""
         scope = {
             "symbols": sorted({s for _, s in keys}),
             "accounts": sorted({a for a, _ in keys}),
@@ -231,6 +245,8 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
                         "differences": preview(result.differences),
                         "unchanged": result.unchanged,
                         "keys": [f"{a}:{s}" for a, s in sorted(keys)],
+                        "filters": filters,
+                        "back": changelist(filters),
                     },
                 )
             result = positions.rebuild(as_of=now, **scope)
@@ -238,7 +254,7 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             self.message_user(
                 request, _("Positions not rebuilt: %(reason)s") % {"reason": e}, messages.ERROR
             )
-            return redirect("admin:trading_position_changelist")
+            return redirect(changelist(filters))
         self.message_user(
             request,
             _("Rebuilt %(count)s positions: %(changed)s changed, %(unchanged)s unchanged.")
@@ -249,7 +265,21 @@ class PositionAdmin(AccountScoped, FiguresAdmin, HistoryAdmin):
             },
             messages.SUCCESS,
         )
-        return redirect("admin:trading_position_changelist")
+        return redirect(changelist(filters))
+
+
+# The list's query string, carried through the rebuild and back (the admin's own name for it).
+FILTERS = "_changelist_filters"
+
+
+def with_filters(url: str, filters: str) -> str:
+    return f"{url}?{urlencode({FILTERS: filters})}" if filters else url
+
+
+def changelist(filters: str) -> str:
+    """The positions list with the query string `filters`."""
+    url = reverse("admin:trading_position_changelist")
+    return f"{url}?{filters}" if filters else url
 
 
 # How the rebuild preview shows each compared field.

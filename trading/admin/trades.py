@@ -2,6 +2,7 @@
 exports, corrections with history."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import (
     Q,
     Sum,
@@ -29,6 +30,7 @@ from trading.admin.access import AccountFilter, AccountScoped
 from trading.admin.columns import AMOUNT, ChargesFilter, PriceCheckFilter, account_code, venue_code
 from trading.admin.resources import TradeResource
 from trading.admin.trade_cells import TextXLSX, TradeConfirmImportForm
+from trading.fills.price_warnings import price_warnings
 from trading.models import (
     Side,
     Trade,
@@ -175,8 +177,11 @@ class TradeAdmin(
         return super().get_queryset(request).annotate(amount_value=AMOUNT)
 
     def save_model(self, request, obj, form, change):
-        fills.assess([obj])
+        assessment = fills.Assessment.of([obj])
+        assessment.apply(obj)
         super().save_model(request, obj, form, change)
+        for warning in price_warnings(obj, assessment):
+            self.message_user(request, warning, messages.WARNING)
 
     @admin.action(
         description=_("Check charges and prices of the selected trades again"),
@@ -251,6 +256,16 @@ class TradeAdmin(
             "tx": numbers.won(trade.expected_tax - special),
             "sp": numbers.won(special),
         }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page's title names the stock: 005930 삼성전자 매수 10 @ 72,000."""
+        trade = self.get_object(request, unquote(object_id))
+        name = trade and stock_names([trade.symbol]).get(trade.symbol)
+        if name:
+            # str(trade) starts with the code; the name goes right after it.
+            titled = f"{trade.symbol} {name}{str(trade)[len(trade.symbol) :]}"
+            extra_context = {"subtitle": titled, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

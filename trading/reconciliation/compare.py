@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
+from adminkit.history_baseline import bulk_create_with_history
 from marketdata.sessions import KST
 from trading import positions
 from trading.actions.effects import actions_until

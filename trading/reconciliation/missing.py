@@ -13,9 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 import bounded
+from adminkit.history_baseline import bulk_create_with_history
 from marketdata import dates
 from marketdata.sessions import KST
 from trading import fills, positions
