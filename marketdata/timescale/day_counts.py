@@ -78,11 +78,13 @@ _ADD_FUNCTION = sql.SQL(
             SET bars = d.bars + excluded.bars, first = least(d.first, excluded.first),
                 last = greatest(d.last, excluded.last);
         ELSE
-            INSERT INTO pg_temp.qb_load_days (symbol, interval_type, day, bars, first, last)
-            {added};
+            WITH handed AS (
+                INSERT INTO pg_temp.qb_load_days (symbol, interval_type, day, bars, first, last)
+                {added}
+                RETURNING symbol, interval_type, day, bars, first, last
+            )
             INSERT INTO market_data_days AS d (symbol, interval_type, day, bars, first, last)
-            SELECT symbol, interval_type, day, bars, first, last FROM pg_temp.qb_load_days
-            ORDER BY 1, 2, 3
+            SELECT symbol, interval_type, day, bars, first, last FROM handed ORDER BY 1, 2, 3
             ON CONFLICT (symbol, interval_type, day) DO UPDATE
             SET bars = d.bars + excluded.bars, first = least(d.first, excluded.first),
                 last = greatest(d.last, excluded.last);
