@@ -1,12 +1,15 @@
 """Benchmark: `load_marketdata` against PostgreSQL's own COPY, on one fresh server.
 
     .venv/bin/python bench/load_marketdata.py [--rows 1000000] [--big-rows 5000000]
-        [--rounds 3] [--bulk-create]
+        [--rounds 3] [--bulk-create] [--loader-only]
 
 Starts a throwaway PostgreSQL (bin/localdb in a temporary folder) and measures, in the
 same run:
-  copy        COPY of a canonical file of 1-minute bars (200 symbols) into the empty
-              market_data, with its indexes, constraints and triggers: the baseline
+  bare copy   COPY of a canonical file of 1-minute bars (200 symbols) into an empty twin
+              of market_data without triggers (its columns, defaults, indexes and
+              constraints): the baseline
+  copy        COPY of that file into the empty market_data, with its triggers (the
+              per-day counts)
   load        load_marketdata of that file into the empty market_data
   reload      load_marketdata of the same file again (every row conflicts, none changes)
   krx-portal  load_marketdata of the same number of daily bars in the KRX data portal's
@@ -16,8 +19,9 @@ same run:
   long lines  a line of 8 to 64 MB, alone and after 8 to 64 MB of rows: the loader stops a
               megabyte into the line, in time linear in the file and flat memory
   bulk_create (with --bulk-create) Django bulk_create(update_conflicts=True) by 2,000
-COPY and load alternate for --rounds rounds; the medians are printed with each ratio to
-COPY. Targets: load <= 1.5x, reload <= 2.0x COPY, peak RSS <= 150 MB and flat.
+The COPYs and the loads alternate for --rounds rounds; the medians are printed with each
+ratio to the bare COPY. --loader-only stops there (with --rows 200000, a quick run).
+Targets: load <= 1.2x, reload <= 2.0x the bare COPY, peak RSS <= 150 MB and flat.
 """
 
 import argparse
@@ -141,12 +145,25 @@ def long_line_file(path: Path, before_mb: int, line_mb: int):
         out.write(b"2015-01-02," + b"9" * (line_mb << 20) + b"\n")
 
 
+def print_table(args, results, base):
+    print(f"\nrows: {args.rows:,} (1-minute bars, 200 symbols), PostgreSQL without TimescaleDB")
+    print(f"medians of {args.rounds} rounds; the baseline: COPY into market_data without triggers")
+    print(f"{'step':<22}{'seconds':>10}{'rows/s':>12}{'x bare COPY':>13}")
+    for step, seconds in results.items():
+        print(f"{step:<22}{seconds:>10.2f}{args.rows / seconds:>12,.0f}{seconds / base:>13.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--big-rows", type=int, default=5_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--bulk-create", action="store_true")
+    parser.add_argument(
+        "--loader-only",
+        action="store_true",
+        help="only the COPYs, load and reload of --rows canonical bars",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
@@ -182,25 +199,28 @@ def main():
         portal, twin = work / "portal.csv", work / "portal-canonical.csv"
         print(f"generating {args.rows:,} and {args.big_rows:,} rows ...")
         generate(small, args.rows)
-        generate(big, args.big_rows)
-        generate_portal(portal, twin, args.rows)
+        if not args.loader_only:
+            generate(big, args.big_rows)
+            generate_portal(portal, twin, args.rows)
 
         def sql(statement):
             with connection.cursor() as cursor:
                 cursor.execute(statement)
 
+        # market_data without its triggers: the baseline.
+        sql("CREATE TABLE market_data_bare (LIKE market_data INCLUDING ALL)")
+
         def fresh_table():
-            sql("TRUNCATE market_data, market_data_loads CASCADE")
+            sql("TRUNCATE market_data, market_data_loads, market_data_bare CASCADE")
             sql("VACUUM ANALYZE market_data")
             sql("CHECKPOINT")
 
-        def copy(path):
+        def copy(path, table="market_data"):
             fresh_table()
             started = time.perf_counter()
             with path.open("rb") as f, connection.cursor() as cursor:
                 cursor.copy_expert(
-                    f"COPY market_data ({', '.join(CANONICAL)}) FROM STDIN WITH (FORMAT csv, "
-                    "HEADER)",
+                    f"COPY {table} ({', '.join(CANONICAL)}) FROM STDIN WITH (FORMAT csv, HEADER)",
                     f,
                 )
             return time.perf_counter() - started
@@ -211,8 +231,9 @@ def main():
             print(f"    {last}")
             return seconds, rss
 
-        timings = {"copy": [], "load": [], "reload": []}
+        timings = {"bare copy": [], "copy": [], "load": [], "reload": []}
         for _ in range(args.rounds):
+            timings["bare copy"].append(copy(small, "market_data_bare"))
             timings["copy"].append(copy(small))
             seconds, rss_small = load(small)
             timings["load"].append(seconds)
@@ -221,7 +242,10 @@ def main():
             print(f"    {last}")
             timings["reload"].append(seconds)
         results = {step: statistics.median(values) for step, values in timings.items()}
-        base = results["copy"]
+        base = results["bare copy"]
+        if args.loader_only:
+            print_table(args, results, base)
+            return
 
         portal_copy = statistics.median(copy(twin) for _ in range(args.rounds))
         portal_load = statistics.median(load(portal)[0] for _ in range(args.rounds))
@@ -244,11 +268,7 @@ def main():
         big_copy = copy(big)
         big_seconds, rss_big = load(big)
 
-        print(f"\nrows: {args.rows:,} (1-minute bars, 200 symbols), PostgreSQL without TimescaleDB")
-        print(f"medians of {args.rounds} rounds; COPY into market_data is the baseline")
-        print(f"{'step':<22}{'seconds':>10}{'rows/s':>12}{'x COPY':>10}")
-        for step, seconds in results.items():
-            print(f"{step:<22}{seconds:>10.2f}{args.rows / seconds:>12,.0f}{seconds / base:>10.2f}")
+        print_table(args, results, base)
         print(
             f"\n{args.big_rows:,} rows, one round: COPY {big_copy:.2f} s, load_marketdata "
             f"{big_seconds:.2f} s ({args.big_rows / big_seconds:,.0f} rows/s), "

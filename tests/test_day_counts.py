@@ -160,7 +160,7 @@ def test_the_coverage_page_pages_series_and_reports_one_series_gaps(admin_client
     assert [r.symbol for r in second.context["rows"]] == ["035720"]
     one = admin_client.get(url, {"symbol": "035720", "interval": "1m"})
     assert one.context["report"].gaps == ["2024-03-04 09:13-09:14"]
-    assert "035720 1m: 2 bars missing" in one.text
+    assert "035720 1 minute: 2 bars missing" in one.text
 
 
 def test_the_coverage_page_refuses_absurd_filters_with_a_form_error(admin_client):

@@ -83,6 +83,19 @@ def good_rows(
     ).format(time=time, iv=iv, volume=volume, load=sql.Literal(load_id), bars=bars)
 
 
+def copied_bar_check() -> sql.Composed:
+    """The WHERE of a COPY straight into market_data: what the table's constraints do not
+    check, a time that starts a bar of the row's interval and is one we store. A row that
+    fails stops the COPY, with a DataError (its text cannot be read as a boolean; a
+    constant would be read once when the COPY starts, so the text names the row): a
+    COPY's WHERE skips the rows it does not keep, and the loader must know of them."""
+    time, iv = sql.SQL("time"), sql.SQL("interval_type")
+    return sql.SQL(
+        "WHERE CASE WHEN {aligned} AND {stored} THEN true "
+        "ELSE concat('not a bar to store: ', symbol, ' ', interval_type, ' ', time)::boolean END"
+    ).format(aligned=aligned(time, iv), stored=stored_time(time))
+
+
 def has_repeats(good: sql.Composable) -> sql.Composed:
     return sql.SQL(
         "SELECT 1 FROM ({}) g GROUP BY time, symbol, iv HAVING count(*) > 1 LIMIT 1"

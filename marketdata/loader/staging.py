@@ -188,16 +188,18 @@ class Stage(RowErrors):
             table=self.table,
         )
 
-    def copy_into_market_data(self, encoding: str) -> sql.Composed:
+    def copy_into_market_data(
+        self, encoding: str, where: sql.Composable | None = None
+    ) -> sql.Composed:
         """COPY of a canonical file's rows straight into market_data, in its column order;
-        load_id comes from the table's default (migration 0008)."""
+        load_id comes from the table's default (migration 0009)."""
         role = {i: r for r, i in self.layout.position.items()}
         column = {"date": "time", "interval": "interval_type"}
         columns = sql.SQL(", ").join(
             sql.Identifier(column.get(role[i], role[i])) for i in range(len(self.layout.names))
         )
-        return sql.SQL("COPY {} ({}) FROM STDIN {}").format(
-            MARKET_DATA, columns, copy_options(encoding)
+        return sql.SQL("COPY {} ({}) FROM STDIN {} {}").format(
+            MARKET_DATA, columns, copy_options(encoding), where or sql.SQL("")
         )
 
     def typed_bars(self) -> sql.Composed:

@@ -25,11 +25,15 @@ from marketdata.loader.results import (
     MAX_LINES_SHOWN,
     NotThisWay,
     Result,
+    SeriesCount,
+    Summary,
     inserted,
 )
 from marketdata.loader.sources import rejects_path
 from marketdata.models import Interval
 from marketdata.sessions import KST
+from marketdata.symbols import is_symbol
+from marketdata.timescale import day_counts
 
 if TYPE_CHECKING:
     from marketdata.loader.loading import FileLoad
@@ -65,6 +69,8 @@ def direct_way(load: FileLoad) -> Result:
         raise NotThisWay
     if opts.repair or opts.bar_time == "end" or layout.factors:
         raise NotThisWay
+    if day_counts.kind() == day_counts.TRIGGERS:
+        return _direct_counted_by_the_trigger(load)
     _stage_for_a_fast_way(load, "times")
     summary = load.summarize(stage.time_bars())
     ranges = load.ranges(summary, None, 0)
@@ -83,6 +89,40 @@ def direct_way(load: FileLoad) -> Result:
             raise NotThisWay from e
         raise
     result.series = inserted(ranges, summary)
+    result.way, result.write = "direct", "insert"
+    return load.finished(result, summary)
+
+
+def _direct_counted_by_the_trigger(load: FileLoad) -> Result:
+    """The direct way where triggers keep the per-day counts (plain PostgreSQL): one COPY
+    straight into market_data, no staging table. COPY's WHERE checks the times
+    (bar_queries.copied_bar_check), the table the rest, and the insert trigger, which
+    counts the bars per day anyway, hands the load its own counts, from which its series
+    come (day_counts.hand_counts). A row that breaks a rule, bars already stored, a file
+    of no bars: the next way takes the file, and names what is wrong."""
+    stage = load.stage
+    admit = stage.admit(dates_are_korean=ZoneInfo(load.opts.tz) == KST)
+    copy = stage.copy_into_market_data(load.encoding, bar_queries.copied_bar_check())
+    try:
+        with transaction.atomic():
+            day_counts.hand_counts()
+            with load.naive_times_in_tz(), load.marking_bars():
+                reader = load.copy(copy, admit)
+            if reader.refused_at:
+                raise NotThisWay
+            # Read in the connection's own time zone, which Django's times assume.
+            counts = day_counts.handed_series()
+            if not counts or not all(is_symbol(symbol) for symbol, *_ in counts):
+                raise NotThisWay
+    except (IntegrityError, DataError) as e:
+        raise NotThisWay from e
+    except DatabaseError as e:
+        if isinstance(e.__cause__, DeadlockDetected):
+            raise NotThisWay from e
+        raise
+    summary = Summary([SeriesCount(*row) for row in counts], 0, 0, 0, 0, None)
+    result = load.counted(summary, None)
+    result.series = inserted(load.ranges(summary, None, 0), summary)
     result.way, result.write = "direct", "insert"
     return load.finished(result, summary)
 

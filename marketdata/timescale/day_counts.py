@@ -8,7 +8,10 @@ of three ways, chosen by what the server can do (`setup`):
 - TRIGGERS, on plain PostgreSQL: a table kept by statement-level triggers on market_data
   with transition tables, so every write counts, whoever makes it (the loader, the admin,
   the trading engine, psql): inserts (COPY included), deletes, truncates, and updates that
-  move a bar to another time, symbol or interval.
+  move a bar to another time, symbol or interval. A session that holds a temporary table
+  `qb_load_days` (`hand_counts`) is handed the per-day counts of what it inserts there as
+  well: the loader reads its series from them (`handed_series`) instead of from its bars,
+  so that counting takes no pass of its own over the file.
 - AGGREGATE, on TimescaleDB with the Timescale license: a continuous aggregate with
   real-time aggregation, refreshed by a policy; our own writers refresh the days they
   changed once they commit (`changed`).
@@ -35,6 +38,7 @@ log = logging.getLogger("marketdata.day_counts")
 TABLE = "market_data_days"
 TRIGGERS, AGGREGATE, REFRESHED = "triggers", "continuous aggregate", "refreshed by writers"
 REFRESH_SCHEDULE = "1 hour"
+LOAD_DAYS = "qb_load_days"  # a session's own counts of what it inserts (hand_counts)
 
 _ZONE = sql.Literal(MARKET_TIME_ZONE)
 _DAY = sql.SQL("date_trunc('day', time, {})").format(_ZONE)
@@ -60,17 +64,39 @@ _COUNTS = sql.SQL(
     "max(time) AS last FROM {source} {where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 )
 
-_TRIGGER_FUNCTIONS = sql.SQL(
+# The insert trigger's function. A session holding pg_temp.qb_load_days (the loader, during
+# its COPY) is handed the per-day counts of its inserts there, and the summary is added to
+# from that small table: one pass over the new bars serves both.
+_ADD_FUNCTION = sql.SQL(
     """
-    CREATE FUNCTION market_data_days_add() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION market_data_days_add() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO market_data_days AS d (symbol, interval_type, day, bars, first, last)
-        {added}
-        ON CONFLICT (symbol, interval_type, day) DO UPDATE
-        SET bars = d.bars + excluded.bars, first = least(d.first, excluded.first),
-            last = greatest(d.last, excluded.last);
+        IF to_regclass('pg_temp.qb_load_days') IS NULL THEN
+            INSERT INTO market_data_days AS d (symbol, interval_type, day, bars, first, last)
+            {added}
+            ON CONFLICT (symbol, interval_type, day) DO UPDATE
+            SET bars = d.bars + excluded.bars, first = least(d.first, excluded.first),
+                last = greatest(d.last, excluded.last);
+        ELSE
+            WITH handed AS (
+                INSERT INTO pg_temp.qb_load_days (symbol, interval_type, day, bars, first, last)
+                {added}
+                RETURNING symbol, interval_type, day, bars, first, last
+            )
+            INSERT INTO market_data_days AS d (symbol, interval_type, day, bars, first, last)
+            SELECT symbol, interval_type, day, bars, first, last FROM handed ORDER BY 1, 2, 3
+            ON CONFLICT (symbol, interval_type, day) DO UPDATE
+            SET bars = d.bars + excluded.bars, first = least(d.first, excluded.first),
+                last = greatest(d.last, excluded.last);
+        END IF;
         RETURN NULL;
     END $$;
+    """
+).format(added=_COUNTS.format(day=_DAY, source=sql.Identifier("new_bars"), where=sql.SQL("")))
+
+_TRIGGER_FUNCTIONS = sql.SQL(
+    """
+    {add_function}
 
     CREATE FUNCTION market_data_days_remove() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -138,7 +164,7 @@ _TRIGGER_FUNCTIONS = sql.SQL(
         FOR EACH STATEMENT EXECUTE FUNCTION market_data_days_clear();
     """
 ).format(
-    added=_COUNTS.format(day=_DAY, source=sql.Identifier("new_bars"), where=sql.SQL("")),
+    add_function=_ADD_FUNCTION,
     removed=_COUNTS.format(day=_DAY, source=sql.Identifier("old_bars"), where=sql.SQL("")),
     zone=_ZONE,
 )
@@ -274,6 +300,38 @@ def changed(changes: list[Change], connection=default_connection) -> None:
                     aggregates.refresh(connection, aggregate, start, end)
 
         transaction.on_commit(refresh, using=connection.alias)
+
+
+def hand_counts(connection=default_connection) -> None:
+    """From now on in this transaction, the insert trigger hands this session the per-day
+    counts of the bars it inserts (in pg_temp.qb_load_days), besides adding them to the
+    summary, until `handed_series` reads them. Only where the summary is kept by triggers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {LOAD_DAYS} (symbol varchar(10), interval_type varchar(5), "
+            "day timestamptz, bars bigint, first timestamptz, last timestamptz) "
+            "ON COMMIT DROP"
+        )
+
+
+def handed_series(connection=default_connection) -> list[tuple]:
+    """(symbol, interval, bars, first, last) of each series inserted since `hand_counts`,
+    in key order; the trigger stops handing counts over."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT symbol, interval_type, sum(bars)::bigint, min(first), max(last) "
+            f"FROM {LOAD_DAYS} GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        series = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {LOAD_DAYS}")
+    return series
+
+
+def update_functions(connection) -> None:
+    """Bring the trigger functions of a summary kept by triggers to this version."""
+    if kind(connection) == TRIGGERS:
+        with connection.cursor() as cursor:
+            cursor.execute(_ADD_FUNCTION)
 
 
 def rebuild(connection=default_connection) -> str:
