@@ -24,8 +24,10 @@ def test_the_test_server_really_has_no_timescaledb():
 
 def test_migrating_warns_once_that_market_data_stays_a_plain_table(caplog):
     call_command("migrate", "marketdata", "0001", verbosity=0)
+    # Forward for every app: going back also unapplied trading's migrations that depend on
+    # marketdata's (corporate actions), which the tests after this one need.
     with caplog.at_level(logging.WARNING, logger="marketdata.timescale"):
-        call_command("migrate", "marketdata", verbosity=0)
+        call_command("migrate", verbosity=0)
 
     [record] = caplog.records
     port = connection.settings_dict["PORT"]
@@ -42,7 +44,7 @@ def test_migrating_to_zero_and_forward_again_works():
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('market_data')")
         assert cursor.fetchone() == (None,)
-    call_command("migrate", "marketdata", verbosity=0)
+    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('market_data')::text")
         assert cursor.fetchone() == ("market_data",)
