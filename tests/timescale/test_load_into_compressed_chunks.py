@@ -31,7 +31,8 @@ def daily_file(path, days, close=lambda n: 70000 + n * 100):
 def load(path):
     out = StringIO()
     call_command("load_marketdata", str(path), stdout=out)
-    return out.getvalue().split(" in ")[0]
+    # The counts of the summary line, the last: the line above it says how the file was read.
+    return out.getvalue().strip().splitlines()[-1].split(" in ")[0]
 
 
 def compress_old_chunks():
