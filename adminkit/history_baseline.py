@@ -133,3 +133,19 @@ DROP FUNCTION IF EXISTS {history}_replaces_baseline();
 DROP TRIGGER IF EXISTS {table}_history_baseline ON {table};
 DROP FUNCTION IF EXISTS {table}_history_baseline();
 """
+
+
+def frozen_part(sql: str, table: str) -> str:
+    """The part of a migration's frozen `create_sql` text (several tables' in a row) that
+    is `table`'s: from its function to the trigger of its history table."""
+    start = sql.index(f"\nCREATE OR REPLACE FUNCTION {table}_history_baseline()")
+    following = sql.find("\nCREATE OR REPLACE FUNCTION ", sql.index("_replaces_baseline();", start))
+    return sql[start:] if following < 0 else sql[start:following]
+
+
+def drop_triggers_sql(table: str, history: str) -> str:
+    """Drop `table`'s two triggers, leaving the functions (replaced by what follows)."""
+    return (
+        f"\nDROP TRIGGER IF EXISTS {history}_replaces_baseline ON {history};"
+        f"\nDROP TRIGGER IF EXISTS {table}_history_baseline ON {table};\n"
+    )

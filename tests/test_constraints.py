@@ -56,6 +56,8 @@ VIOLATIONS = [
     (factories.trade, {"fill_seq": 0}, "trades_fill_seq_positive"),
     (factories.new_account, {"code": "MAIN ACCOUNT"}, "accounts_code_valid"),
     (factories.new_account, {"code": ""}, "accounts_code_valid"),
+    (factories.new_account, {"dividend_tax_rate": "-0.01"}, "accounts_dividend_tax_rate_range"),
+    (factories.new_account, {"dividend_tax_rate": "0.9"}, "accounts_dividend_tax_rate_range"),
     (factories.schedule, {"venue": "SOR"}, "commission_schedules_venue_valid"),
     (factories.schedule, {"rate": "-0.0001"}, "commission_schedules_rate_range"),
     (factories.schedule, {"rate": "0.01"}, "commission_schedules_rate_range"),
@@ -65,6 +67,7 @@ VIOLATIONS = [
     (factories.difference, {"status": "gone"}, "reconciliation_differences_status_valid"),
     (factories.cash_movement, {"kind": "buy", "amount": -1}, "cash_movements_kind_stored"),
     (factories.cash_movement, {"amount": -1}, "cash_movements_sign_of_kind"),
+    (factories.cash_movement, {"kind": "fraction", "amount": -1}, "cash_movements_sign_of_kind"),
     (factories.cash_movement, {"kind": "withdrawal"}, "cash_movements_sign_of_kind"),
     (factories.cash_movement, {"kind": "adjustment", "amount": 0}, "cash_movements_sign_of_kind"),
     (

@@ -7,6 +7,7 @@ import io
 import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -14,7 +15,12 @@ from django.urls import reverse
 from simple_history.models import registered_models
 from simple_history.utils import bulk_create_with_history as library_bulk_create_with_history
 
-from adminkit.history_baseline import BASELINE_REASON, bulk_create_with_history, create_sql
+from adminkit.history_baseline import (
+    BASELINE_REASON,
+    bulk_create_with_history,
+    create_sql,
+    frozen_part,
+)
 from marketdata.models import StockMetadata
 from tests import factories
 from trading.models import Account, Trade
@@ -200,23 +206,30 @@ def test_every_audited_table_has_its_trigger():
     assert found == {f"{m._meta.db_table}_history_baseline" for m in registered_models.values()}
 
 
+def frozen_triggers():
+    """Per audited table, the newest migration that froze its baseline trigger's SQL."""
+    newest = {}
+    for app in ("marketdata", "trading"):
+        folder = Path(importlib.import_module(f"{app}.migrations").__file__).parent
+        for path in sorted(folder.glob("[0-9]*.py")):
+            module = importlib.import_module(f"{app}.migrations.{path.stem}")
+            forward = getattr(module, "FORWARD", "")
+            for table in re.findall(r"CREATE TRIGGER (\w+)_history_baseline AFTER INSERT", forward):
+                newest[table] = (path.stem, frozen_part(forward, table))
+    return newest
+
+
+def test_every_audited_table_has_a_frozen_trigger():
+    assert set(frozen_triggers()) == {m._meta.db_table for m in registered_models.values()}
+
+
 @pytest.mark.parametrize(
-    ("app", "migration"),
-    [
-        ("trading", "0016_history_baselines"),
-        ("trading", "0017_books_history_baselines"),
-        ("marketdata", "0012_history_baselines"),
-        ("marketdata", "0013_corporate_action_history_baseline"),
-    ],
+    "model",
+    sorted(registered_models.values(), key=lambda m: m._meta.db_table),
+    ids=lambda m: m._meta.db_table,
 )
-def test_the_frozen_triggers_still_match_the_models(app, migration):
+def test_the_newest_frozen_trigger_of_each_table_matches_its_model(model):
     # When this fails, a field was added to an audited model: write a migration that
     # replaces the trigger with create_sql(model), or raw inserts will miss the column.
-    frozen = importlib.import_module(f"{app}.migrations.{migration}").FORWARD
-    tables = set(re.findall(r"CREATE TRIGGER \w+_history_baseline AFTER INSERT ON (\w+)", frozen))
-    models = sorted(
-        (m for m in registered_models.values() if m._meta.db_table in tables),
-        key=lambda m: m._meta.db_table,
-    )
-    assert tables
-    assert frozen == "".join(create_sql(m) for m in models)
+    migration, frozen = frozen_triggers()[model._meta.db_table]
+    assert frozen == create_sql(model), migration

@@ -6,6 +6,7 @@ Every page is scoped to the accounts the person may see (trading/admin_access.py
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -20,7 +21,7 @@ from display import numbers
 from display.lists import FiguresAdmin, Total, column, figure
 from trading import access
 from trading.admin.access import AccountFilter, AccountScoped
-from trading.books import account_page, cash_files, nav
+from trading.books import account_page, action_cash, cash_files, nav
 from trading.books.cash_files import CashMovementResource, signed
 from trading.models.books import (
     STORED_KINDS,
@@ -32,6 +33,7 @@ from trading.models.books import (
     CashSource,
     LedgerEntry,
 )
+from trading.positions import OversellError
 
 IN, OUT = Q(amount__gt=0), Q(amount__lt=0)
 TOTALS = [
@@ -118,10 +120,20 @@ class CashMovementAdmin(
     list_select_related = ("account",)
     search_fields = ("note",)
     totals = TOTALS
-    readonly_fields = ("source", "settles_on", "created_at")
+    readonly_fields = ("source", "corporate_action", "settles_on", "created_at")
 
     def get_fields(self, request, obj=None):
         return ("account", "kind", "trade_date", "amount", "note", *self.readonly_fields)
+
+    # A corporate action's cash is booked from the action and the holdings
+    # (trading/books/action_cash.py): correct the action, not its cash.
+    def has_change_permission(self, request, obj=None):
+        booked = obj is not None and obj.corporate_action_id is not None
+        return not booked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        booked = obj is not None and obj.corporate_action_id is not None
+        return not booked and super().has_delete_permission(request, obj)
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -263,9 +275,16 @@ class AccountNavAdmin(AccountScoped, FiguresAdmin, admin.ModelAdmin):
         if account is None:
             self.message_user(request, _("No such account."), messages.ERROR)
             return redirect("admin:trading_accountnav_changelist")
-        marks = nav.stale(accounts=[account.pk])
-        start = marks[0].since if marks else None
-        counts = nav.rebuild(accounts=[account], start=start)
+        try:
+            with transaction.atomic():
+                # The cash of corporate actions first: a dividend booked now marks its day.
+                action_cash.book(accounts=[account])
+                marks = nav.stale(accounts=[account.pk])
+                start = marks[0].since if marks else None
+                counts = nav.rebuild(accounts=[account], start=start, book_cash=False)
+        except OversellError as e:
+            self.message_user(request, _("NAV not rebuilt: %s") % e, messages.ERROR)
+            return redirect("admin:trading_accountnav_changelist")
         self.message_user(
             request,
             _("NAV of %(account)s rebuilt: %(n)s sessions.")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from marketdata import sessions
 from marketdata.symbols import INDICES
@@ -24,7 +24,7 @@ from trading.models.books import AccountNav, BooksCheck
 ZERO, ONE = Decimal(0), Decimal(1)
 BENCHMARK = returns.KOSPI
 PERIODS = (
-    ("1d", gettext_lazy("1 day")),
+    ("1d", pgettext_lazy("period", "1 day")),
     ("mtd", gettext_lazy("month to date")),
     ("qtd", gettext_lazy("quarter to date")),
     ("ytd", gettext_lazy("year to date")),
@@ -74,8 +74,13 @@ def index_before(closes: dict[dt.date, Decimal], day: dt.date) -> Decimal | None
     return closes[max(earlier)] if earlier else None
 
 
-def period_returns(found: list[Point], closes: dict[dt.date, Decimal]) -> list[dict]:
-    """TWR and MWR of each period ending on the last point, and the benchmark's."""
+def period_returns(
+    found: list[Point], closes: dict[dt.date, Decimal], dividends=None
+) -> list[dict]:
+    """TWR and MWR of each period ending on the last point, the part of the TWR that is
+    dividends (`dividends`: the net dividend of each day; trading/books/returns.py), and the
+    benchmark's."""
+    dividends = dividends or {}
     if not found:
         return []
     last, first = found[-1].date, found[0].date
@@ -88,6 +93,7 @@ def period_returns(found: list[Point], closes: dict[dt.date, Decimal]) -> list[d
             "label": label,
             "twr": None,
             "mwr": None,
+            "dividends": None,
             "benchmark": None,
             "excess": None,
         }
@@ -100,6 +106,14 @@ def period_returns(found: list[Point], closes: dict[dt.date, Decimal]) -> list[d
         earlier = [d for d in calendar if d < inside[0].date]
         base_date = earlier[-1] if earlier else inside[0].date - dt.timedelta(days=1)
         row["twr"] = returns.chained(p.ret for p in inside)
+        previous, price_only = base, []
+        for p in inside:
+            price_only.append(
+                returns.daily_return(p.nav - dividends.get(p.date, ZERO), previous, p.flow)
+            )
+            previous = p.nav
+        if any(dividends.get(p.date) for p in inside):
+            row["dividends"] = row["twr"] - returns.chained(price_only)
         payments = [(base_date, -base)] if base else []
         payments += [(p.date, -p.flow) for p in inside if p.flow]
         payments.append((last, inside[-1].nav))
@@ -159,6 +173,7 @@ def panel(account) -> dict:
         if found
         else {}
     )
+    paid = returns.dividends([account.pk], found[0].date, latest.date)[1] if found else {}
     stale = nav.stale(accounts=[account.pk])
     change = None
     if latest is not None and len(found) > 1:
@@ -168,7 +183,7 @@ def panel(account) -> dict:
         "cash": cash,
         "latest": latest,
         "change": change,
-        "returns": period_returns(found, closes),
+        "returns": period_returns(found, closes, paid),
         "benchmark": INDICES.get(BENCHMARK, BENCHMARK),
         "chart": curves(found, closes, BENCHMARK),
         "check": BooksCheck.objects.filter(account=account).order_by("-checked_at").first(),

@@ -4,12 +4,18 @@ NAV = cash after every pending settlement (`prvs_rcdl_excc_amt`, trading/books/l
 + the positions held at the end of the session, each marked at that session's close: its
 daily bar; else the session's last 1-minute close; else the last close known before,
 and then the symbol is listed as marked at an older close (stale). A held symbol without
-any close counts 0 and is listed too. The row also keeps the two other cash figures and
-the day's deposits less withdrawals (its flow, counted at the start of the session).
+any close counts 0 and is listed too. The shares held go through the corporate actions of
+their stock (a split multiplies them from its ex date, a merger moves them to the new
+symbol), and the cash the actions paid (dividends, fractions) is in the ledger: the
+rebuild books it first (trading/books/action_cash.py). The row also keeps the two other
+cash figures and the day's deposits less withdrawals (its flow, counted at the start of
+the session).
 
 A NAV is stale from a day on when, since it was computed,
 - a fill or a cash movement of that day changed (triggers on trades and cash_movements,
   migration 0013, whoever wrote it: marks in `nav_changes`), or
+- a corporate action of a stock the account traded was written (from its ex date,
+  migration 0018), or
 - a load of market data, or its undo, wrote a daily or 1-minute bar of a symbol the
   account held that day (the load history's series; bars written outside the loader are
   not seen: rebuild after them).
@@ -31,9 +37,12 @@ from marketdata import sessions
 from marketdata.models import Interval
 from marketdata.prices import latest_closes
 from marketdata.sessions import KST, MARKET_TIME_ZONE
+from trading.actions import effects
+from trading.books import action_cash
 from trading.books.ledger import Ledger, ledgers, next_sessions
 from trading.models import Account
 from trading.models.books import AccountNav, NavChange
+from trading.positions import Holding
 
 ZERO = Decimal(0)
 BATCH = 2000
@@ -157,16 +166,30 @@ class Closes:
         return self._before.get(symbol)
 
 
-def _holdings(changes, days):
-    """The shares held at the end of each of `days`: [(day, {symbol: shares})]."""
-    held: dict[str, int] = {}
-    found, n = [], 0
+def _holdings(changes, days, actions=()):
+    """The shares held at the end of each of `days`: [(day, {symbol: shares})]. Each of
+    the corporate `actions` (ex-date order) converts the count at the start of its ex
+    date, before that day's fills, as it does the positions (trading/actions/effects.py:
+    the fraction left goes, its cash is a movement of the ledger)."""
+    held: dict[tuple[int, str], Holding] = {}
+    found, n, pending = [], 0, list(actions)
     for day in days:
-        while n < len(changes) and changes[n][0] <= day:
-            _, symbol, change = changes[n]
-            held[symbol] = held.get(symbol, 0) + change
-            n += 1
-        found.append((day, {s: q for s, q in held.items() if q}))
+        while True:
+            change_day = changes[n][0] if n < len(changes) else None
+            action_day = pending[0].ex_date if pending else None
+            if (
+                action_day is not None
+                and action_day <= day
+                and (change_day is None or action_day <= change_day)
+            ):
+                effects.apply(pending.pop(0), held, Holding)
+            elif change_day is not None and change_day <= day:
+                _, symbol, change = changes[n]
+                held.setdefault((0, symbol), Holding(symbol)).quantity += change
+                n += 1
+            else:
+                break
+        found.append((day, {s: h.quantity for (_, s), h in held.items() if h.quantity}))
     return found
 
 
@@ -233,13 +256,16 @@ def compute(account_ids, *, start: dt.date | None, end: dt.date) -> dict[int, li
         return {}
     calendar = [s.date for s in sessions.sessions(min(firsts.values()) - dt.timedelta(20), end)]
     symbols = {symbol for c in changes.values() for _, symbol, _ in c}
+    actions = effects.actions_until(dt.datetime.combine(end, dt.time.max, KST))
+    actions = [a for a in actions if a.symbol in symbols or a.new_symbol in symbols]
+    symbols |= {a.new_symbol for a in actions if a.new_symbol}
     first_session = next((d for d in calendar if d >= min(firsts.values())), end)
     closes = Closes(symbols, first_session, end)
     plans = {}
     for account_id, first in firsts.items():
         days = [d for d in calendar if first <= d <= end]
         if days:
-            plans[account_id] = (days, _holdings(changes[account_id], days))
+            plans[account_id] = (days, _holdings(changes[account_id], days, actions))
     closes.fetch_minutes(
         (symbol, day)
         for _, held in plans.values()
@@ -257,10 +283,13 @@ def compute(account_ids, *, start: dt.date | None, end: dt.date) -> dict[int, li
 
 
 @transaction.atomic
-def rebuild(*, accounts, start: dt.date | None = None, end: dt.date | None = None) -> dict:
+def rebuild(
+    *, accounts, start: dt.date | None = None, end: dt.date | None = None, book_cash=True
+) -> dict:
     """Compute and store the NAV of `accounts` (Account objects or ids) for each session
     from `start` (default: each account's first day) to `end` (default: the last closed
-    session); returns the number of days stored per account id."""
+    session), the cash of corporate actions booked first unless `book_cash` is False
+    (the caller booked it); returns the number of days stored per account id."""
     account_ids = [getattr(a, "pk", a) for a in accounts]
     end = min(end or last_session(), last_session())
     if start and start > end:
@@ -271,6 +300,8 @@ def rebuild(*, accounts, start: dt.date | None = None, end: dt.date | None = Non
         .annotate(last=Max("date"))
         .values_list("account_id", "last")
     )
+    if book_cash:
+        action_cash.book(accounts=account_ids)
     _consume_marks(account_ids, start, end, last_stored)
     if start is None:  # everything again: rows before a first day that moved go too
         AccountNav.objects.filter(account_id__in=account_ids, date__lte=end).delete()

@@ -17,6 +17,11 @@
   standard deviation x sqrt(252) and Sortino = mean / downside deviation x sqrt(252), with
   no risk-free rate; Calmar = annualised TWR ((1 + TWR)^(252 / sessions) - 1) / max
   drawdown; best and worst day; each calendar month's chained return.
+- Dividends apart from price gains: the period's dividends (gross, withheld, net) by pay
+  date, and the price return: the TWR chained with each day's net dividend taken out of
+  that day's NAV (as if paid out, then put back for the next day), so that
+  `price_return` + `dividend_return` = TWR. The fall of the price on the ex date is price;
+  the cash arrives on the pay date, as KIS shows it.
 - Costs: commission and tax of the period's fills as a share of their traded value.
 - Benchmark: an index from our own daily bars (1001 KOSPI, 2001 KOSDAQ, 1028 KOSPI 200),
   its close on the last day over its close on the session before the first, and the
@@ -36,7 +41,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum
 from marketdata.models import Interval, MarketData
 from marketdata.sessions import KST
 from trading.models import Trade
-from trading.models.books import AccountNav, CashKind, CashMovement
+from trading.models.books import DIVIDEND_KINDS, AccountNav, CashKind, CashMovement
 
 ZERO, ONE = Decimal(0), Decimal(1)
 SESSIONS_A_YEAR = 252
@@ -94,6 +99,14 @@ class Returns:
     monthly: list[tuple[int, int, Decimal]] = field(default_factory=list)
     costs: dict = field(default_factory=dict)
     benchmark: dict = field(default_factory=dict)
+    dividends: dict = field(default_factory=dict)
+    price_return: Decimal | None = None
+
+    @property
+    def dividend_return(self) -> Decimal | None:
+        if self.twr is None or self.price_return is None:
+            return None
+        return self.twr - self.price_return
 
     @property
     def account(self) -> str | None:
@@ -127,6 +140,9 @@ class Returns:
             ],
             "costs": self.costs,
             "start_nav": float(self.start_nav),
+            "price_return": number(self.price_return),
+            "dividend_return": number(self.dividend_return),
+            "dividends": {k: float(v) for k, v in self.dividends.items()},
         }
 
 
@@ -280,6 +296,26 @@ def costs(account_ids, start: dt.date, end: dt.date) -> dict:
     }
 
 
+def dividends(account_ids, start: dt.date, end: dt.date) -> tuple[dict, dict]:
+    """The period's dividends (gross, withheld, net) and the net paid on each day."""
+    rows = (
+        CashMovement.objects.filter(
+            account_id__in=account_ids, kind__in=DIVIDEND_KINDS, trade_date__range=(start, end)
+        )
+        .values("trade_date", "kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    totals = {"gross": ZERO, "withheld": ZERO}
+    per_day: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        part = "gross" if row["kind"] == CashKind.DIVIDEND else "withheld"
+        totals[part] += row["total"] if part == "gross" else -row["total"]
+        per_day[row["trade_date"]] += row["total"]
+    totals["net"] = totals["gross"] - totals["withheld"]
+    return totals, per_day
+
+
 def index_closes(symbol: str, start: dt.date, end: dt.date) -> dict[dt.date, Decimal]:
     rows = MarketData.objects.filter(
         symbol=symbol,
@@ -343,6 +379,12 @@ def returns_of(
         base_date=base_date,
     )
     found.twr = chained(d.ret for d in days)
+    found.dividends, paid = dividends(account_ids, start, end)
+    previous, price_only = start_nav, []
+    for day in days:
+        price_only.append(daily_return(day.nav - paid.get(day.date, ZERO), previous, day.flow))
+        previous = day.nav
+    found.price_return = chained(price_only)
     payments = [(base_date, -start_nav)] if start_nav else []
     payments += [(d.date, -d.flow) for d in days if d.flow]
     payments.append((end, days[-1].nav))

@@ -1,6 +1,7 @@
 """Accounts (who a fill belongs to, and who may see it) and their commission schedules."""
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -54,6 +55,17 @@ class Account(models.Model):
         help_text=_("As the broker writes it, such as 12345678-01. Lists show it masked."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    dividend_tax_rate = models.DecimalField(
+        _("dividend income tax rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.14"),
+        help_text=_(
+            "Income tax withheld from cash dividends, as a fraction: 0.14 for individuals "
+            "(15.4 % with the local income tax of a tenth of it), 0 for corporations and "
+            "tax-free accounts."
+        ),
+    )
     visible_to = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -81,6 +93,13 @@ class Account(models.Model):
                 name="accounts_code_valid",
                 violation_error_message=_(
                     "Use letters, digits, - and _ only in an account code, such as MAIN."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(dividend_tax_rate__gte=0, dividend_tax_rate__lte=Decimal("0.5")),
+                name="accounts_dividend_tax_rate_range",
+                violation_error_message=_(
+                    "A dividend tax rate is a fraction from 0 to 0.5, such as 0.14."
                 ),
             ),
             models.UniqueConstraint(

@@ -26,6 +26,7 @@ class CashKind(models.TextChoices):
     TAX = "tax", _("tax")
     DIVIDEND = "dividend", _("dividend")
     DIVIDEND_TAX = "dividend_tax", _("dividend tax withheld")
+    FRACTION = "fraction", _("cash for fractional shares")
     INTEREST = "interest", _("interest")
     FEE = "fee", _("fee")
     ADJUSTMENT = "adjustment", _("adjustment")
@@ -33,7 +34,13 @@ class CashKind(models.TextChoices):
 
 # Money in and money out: the stored amount carries the sign its kind gives. An adjustment
 # goes either way and carries its own.
-INFLOWS = (CashKind.DEPOSIT, CashKind.SELL, CashKind.DIVIDEND, CashKind.INTEREST)
+INFLOWS = (
+    CashKind.DEPOSIT,
+    CashKind.SELL,
+    CashKind.DIVIDEND,
+    CashKind.FRACTION,
+    CashKind.INTEREST,
+)
 OUTFLOWS = (
     CashKind.WITHDRAWAL,
     CashKind.BUY,
@@ -48,6 +55,8 @@ FILL_KINDS = (CashKind.BUY, CashKind.SELL, CashKind.COMMISSION, CashKind.TAX)
 STORED_KINDS = tuple(k for k in CashKind if k not in FILL_KINDS)
 # Money that comes from outside the account or leaves it: neutralised by the time-weighted
 # return. Dividends, interest and fees are the account's own performance.
+# A dividend and the tax withheld on it: the returns show them apart from price gains.
+DIVIDEND_KINDS = (CashKind.DIVIDEND, CashKind.DIVIDEND_TAX)
 EXTERNAL_KINDS = (CashKind.DEPOSIT, CashKind.WITHDRAWAL, CashKind.ADJUSTMENT)
 
 
@@ -83,6 +92,17 @@ class CashMovement(models.Model):
         _("source"), max_length=16, choices=CashSource.choices, default=CashSource.PERSON
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The corporate action that paid it (a dividend, its tax, the cash for fractions):
+    # booked from the action and the holdings (trading/books/action_cash.py), gone with it.
+    corporate_action = models.ForeignKey(
+        "marketdata.CorporateAction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="cash_movements",
+        verbose_name=_("corporate action"),
+    )
     # What makes a row of a cash file the same row when the file comes again (cash_files.py).
     import_key = models.CharField(_("import key"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

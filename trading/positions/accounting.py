@@ -80,17 +80,27 @@ class Holding:
         return fields
 
 
-def replay(trades: Iterable, actions: Iterable = ()) -> dict[tuple[int, str], Holding]:
+def replay(
+    trades: Iterable, actions: Iterable = (), *, seen=None
+) -> dict[tuple[int, str], Holding]:
     """Holdings per (account id, symbol) after `trades`, which must come in execution order,
     and the corporate `actions` (in ex-date order), each applied at the start of its ex date
-    (trading/actions/effects.py)."""
+    (trading/actions/effects.py). `seen(action, holdings, fractions)`, when given, is told
+    of each action as it applies, with the holdings as they stand before that day's fills
+    and the cash it paid for fractions (trading/books/action_cash.py books both)."""
     holdings: dict[tuple[int, str], Holding] = {}
     pending = list(actions)
+
+    def take(action):
+        fractions = effects.apply(action, holdings, Holding)
+        if seen is not None:
+            seen(action, holdings, fractions)
+
     for trade in trades:
         while pending and effects.effective_at(pending[0]) <= trade.executed_at:
-            effects.apply(pending.pop(0), holdings, Holding)
+            take(pending.pop(0))
         key = (trade.account_id, trade.symbol)
         holdings.setdefault(key, Holding(trade.symbol)).apply(trade)
     for action in pending:
-        effects.apply(action, holdings, Holding)
+        take(action)
     return holdings

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from marketdata import sessions
-from marketdata.actions import CorporateAction
 from marketdata.models import Market, StockMetadata
 from marketdata.prices import latest_closes
-from trading.actions import dividends, effects
+from trading.actions import effects
+from trading.books import action_cash
 from trading.models import Side, Trade
+from trading.models.books import DIVIDEND_KINDS, CashKind, CashMovement
 from trading.positions.accounting import Holding
 
 ZERO = Decimal(0)
@@ -178,21 +179,38 @@ def _taxes(account, year: int) -> dict:
 
 
 def _dividends(account, year: int) -> tuple[Decimal, Decimal, list]:
+    """The dividends paid in `year`: those of the corporate actions as the books book them
+    (trading/books/action_cash.py, read without writing) and those the ledger holds without
+    an action (a cash file's, a person's); gross and withheld, and each payment."""
+    payments = [
+        (p.day, ("action", p.action.pk), p.action.symbol, p.kind, p.amount, p.note)
+        for p in action_cash.expected([account.pk])[0]
+        if p.day.year == year and p.kind in DIVIDEND_KINDS
+    ]
+    for row in CashMovement.objects.filter(
+        account=account,
+        kind__in=DIVIDEND_KINDS,
+        trade_date__year=year,
+        corporate_action__isnull=True,
+    ):
+        payments.append((row.trade_date, ("row", row.pk), "", row.kind, row.amount, row.note))
     gross = withheld = ZERO
-    paid = []
-    actions = CorporateAction.objects.filter(
-        kind="cash_dividend", symbol__in=Trade.objects.filter(account=account).values("symbol")
-    ).order_by("record_date")
-    for action in actions:
-        for day, kind, amount in dividends.dividend_payments(account, action):
-            if day.year != year:
-                continue
-            if kind == dividends.GROSS:
-                gross += amount
-                paid.append({"symbol": action.symbol, "date": str(day), "gross": amount})
-            else:
-                withheld -= amount
-    return gross, withheld, paid
+    paid = {}
+    for day, source, symbol, kind, amount, note in sorted(
+        payments, key=lambda p: (p[0], str(p[1]))
+    ):
+        amount = amount.to_integral_value()  # whole won
+        entry = paid.setdefault(
+            (day, source),
+            {"symbol": symbol, "date": str(day), "gross": ZERO, "withheld": ZERO, "note": note},
+        )
+        if kind == CashKind.DIVIDEND:
+            gross += amount
+            entry["gross"] += amount
+        else:
+            withheld -= amount
+            entry["withheld"] -= amount
+    return gross, withheld, list(paid.values())
 
 
 def tax_report(account, year: int, *, method: str = "moving_average") -> dict:

@@ -1,12 +1,14 @@
 """Compute and store the NAV of accounts for every KRX session (trading/books/nav.py):
-cash after pending settlements plus the positions marked at the session's close."""
+cash after pending settlements plus the positions marked at the session's close, the cash
+of corporate actions (dividends, fractions) booked into the ledger first."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from marketdata import arguments
-from trading.books import nav
+from trading.books import action_cash, nav
 from trading.models import Account, UnknownAccount
+from trading.positions import OversellError
 
 
 class Command(BaseCommand):
@@ -30,13 +32,18 @@ class Command(BaseCommand):
         end = min(end or nav.last_session(), nav.last_session())
         try:
             chosen = list(Account.objects.all()) if all else Account.objects.for_codes(accounts)
-            counts = nav.rebuild(accounts=chosen, start=start, end=end)
+            booked = action_cash.book(accounts=chosen)
+            counts = nav.rebuild(accounts=chosen, start=start, end=end, book_cash=False)
+        except OversellError as e:
+            raise CommandError(f"NAV not computed: {e} Correct the fills first.") from e
         except UnknownAccount as e:
             raise CommandError(f"--account: {e}") from e
         except nav.NavError as e:
             raise CommandError(str(e)) from e
         except DatabaseError as e:
             raise CommandError(f"NAV not computed: the database said: {e}") from e
+        if booked.writes or booked.from_files or booked.waiting:
+            self.stdout.write(f"{str(booked)[0].upper()}{str(booked)[1:]}.")
         for account in chosen:
             days = counts.get(account.pk, 0)
             if not days:

@@ -5,6 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from trading.actions.imports import COLUMNS, ActionFileError, import_file
+from trading.books import action_cash
+from trading.positions import OversellError
 
 
 class Command(BaseCommand):
@@ -14,7 +16,8 @@ class Command(BaseCommand):
         "schedule (dividend, bonus-issue, rev-split, paidin-capin, merger-split, cap-dcrs). "
         "Every row is checked first; one problem and nothing is written. An action already "
         "recorded (symbol, kind, record date) is corrected. The positions it touches are "
-        "marked stale: run rebuild_positions."
+        "marked stale: run rebuild_positions. The dividends and the cash for fractions "
+        "are booked into the cash ledger at once; the NAV they touch goes stale."
     )
 
     def add_arguments(self, parser):
@@ -32,3 +35,11 @@ class Command(BaseCommand):
             f"{result.unchanged} unchanged. Positions of these stocks are stale until "
             "rebuild_positions runs."
         )
+        try:
+            booked = action_cash.book()
+        except OversellError as e:
+            raise CommandError(
+                f"The actions are recorded, but their cash is not booked: {e} Correct the "
+                "fills, then run compute_nav."
+            ) from e
+        self.stdout.write(f"Booked {booked}; the NAV of the accounts it touched is stale.")

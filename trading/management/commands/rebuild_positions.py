@@ -1,4 +1,5 @@
-"""Recompute positions from the trades, show where they differ from the stored ones, fix them."""
+"""Recompute positions from the trades and corporate actions, show where they differ from the
+stored ones, fix them; and book the cash the actions paid into the ledger."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -7,6 +8,7 @@ from django.utils import timezone
 from marketdata import arguments
 from marketdata.sessions import KST
 from trading import positions
+from trading.books import action_cash
 from trading.models import Account, UnknownAccount
 from trading.positions.accounting import OversellError
 
@@ -44,6 +46,8 @@ class Command(BaseCommand):
             chosen = None if not accounts else Account.objects.for_codes(accounts)
             run = positions.reconcile if dry_run else positions.rebuild
             result = run(as_of=moment, symbols=symbols, accounts=chosen)
+            # The cash the corporate actions paid (dividends, fractions) goes with them.
+            booked = action_cash.book(accounts=chosen, write=not dry_run)
         except UnknownAccount as e:
             raise CommandError(f"--account: {e}") from e
         except OversellError as e:
@@ -52,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(f"Positions not rebuilt: the database said: {e}".strip()) from e
         for difference in result.differences:
             self.stdout.write(str(difference))
+        if booked.writes or booked.waiting:
+            self.stdout.write(("Would book " if dry_run else "Booked ") + str(booked) + ".")
         changed = len(result.differences)
         when = f"{moment.astimezone(KST):%Y-%m-%d %H:%M %Z}"
         if dry_run:

@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from marketdata import arguments
 from trading.models import Account, UnknownAccount
+from trading.positions import OversellError
 from trading.tax import METHODS, NoSession, tax_report
 from trading.tax.sheet import text, workbook
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         try:
             [chosen] = Account.objects.for_codes([account])
             report = tax_report(chosen, year, method=method)
+        except OversellError as e:
+            raise CommandError(f"{e} Correct the fills, then run the report again.") from e
         except UnknownAccount as e:
             raise CommandError(f"--account: {e}") from e
         except NoSession as e:
