@@ -3,6 +3,10 @@ withdrawal), so that its cash never goes below zero and its NAV and returns say 
 true; the NAV of every session is computed; and the broker balance file of each account's
 reconciled day gets KIS's output2, the account's cash as the broker reports it.
 
+MAIN is paid a cash dividend on the stock it holds most of halfway through (a corporate
+action the NAV rebuild books into the ledger: gross, and the 15.4 % withheld), so that a new
+user sees a dividend reach cash and the returns' dividend part.
+
 PAIRS's cash agrees with the back office to the won. MAIN's 예수금 (dnca_tot_amt) is 10,000
 won above ours, as an unbooked credit would leave it: one cash difference to look at, kept
 as MAIN's last cash reconciliation.
@@ -14,9 +18,12 @@ import json
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 
+from marketdata import sessions
+from marketdata.actions import ActionKind, CorporateAction
 from marketdata.models import StockMetadata
 from marketdata.sessions import KST
 from qbsite import demo_reports
+from trading import positions
 from trading.books import checks, ledger, nav
 from trading.models import ReconciliationRun, Trade
 from trading.models.books import CashKind, CashMovement, CashSource
@@ -57,6 +64,36 @@ def fund(account, days) -> None:
         amount = min(deposit / 10, room).quantize(STEP / 10, rounding=ROUND_FLOOR)
         if amount > 0:
             _movement(account, middle, CashKind.WITHDRAWAL, -amount, "demo: withdrawal")
+
+
+def dividend(account, start: dt.date) -> CorporateAction | None:
+    """A cash dividend of about 1 % (in tens of won) on the stock `account` holds most of
+    (at cost) at the end of the session before the ex date: the session halfway between
+    `start` and the last one; recorded the session after, paid five sessions later."""
+    calendar = [s.date for s in sessions.sessions(start, nav.last_session())]
+    if len(calendar) < 10:
+        return None
+    index = len(calendar) // 2
+    ex_date = calendar[index]
+    held = positions.replay(
+        positions.trades_in_order(
+            until=dt.datetime.combine(ex_date, dt.time(), KST), accounts=[account.pk]
+        )
+    )
+    held = [h for h in held.values() if h.quantity]
+    if not held:
+        return None
+    most = max(held, key=lambda h: (h.quantity * h.average_price, h.symbol))
+    amount = max((most.average_price / 1000).to_integral_value(ROUND_FLOOR) * 10, Decimal(10))
+    return CorporateAction.objects.create(
+        symbol=most.symbol,
+        kind=ActionKind.CASH_DIVIDEND,
+        record_date=calendar[index + 1],
+        ex_date=ex_date,
+        pay_date=calendar[min(index + 6, len(calendar) - 1)],
+        amount=amount,
+        note="demo: dividend",
+    )
 
 
 def balance_body(holdings: list[dict], cash: dict) -> dict:
@@ -125,7 +162,8 @@ def step(demo) -> dict[str, int]:
 
 
 def seed(accounts, directory: Path | None = None) -> None:
-    """Fund the demo accounts, compute their NAV, and reconcile their cash."""
+    """Fund the demo accounts, pay MAIN a dividend, compute their NAV, and reconcile
+    their cash."""
     for account in accounts:
         first = (
             Trade.objects.filter(account=account)
@@ -138,6 +176,8 @@ def seed(accounts, directory: Path | None = None) -> None:
         start = first.astimezone(KST).date()
         days = [start + dt.timedelta(days=n) for n in range((nav.last_session() - start).days + 1)]
         fund(account, days)
-    nav.rebuild(accounts=accounts)
+        if account.code == DIFFERENT:
+            dividend(account, start)
+    nav.rebuild(accounts=accounts)  # books the dividend into the ledger first
     for account in accounts:
         reconcile_cash(account, directory)

@@ -8,6 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from marketdata.actions import CorporateAction
+from trading.actions import dividends
 from trading.books import ledger, nav
 from trading.models import Account, Trade
 from trading.models.books import AccountNav, BooksCheck, CashMovement
@@ -29,7 +31,10 @@ def demo(reports_dir):
 
 def test_each_account_is_funded_once_and_pairs_takes_money_out_once(demo):
     movements = sorted(
-        CashMovement.objects.values_list("account__code", "kind", "note"), key=lambda m: m[:2]
+        CashMovement.objects.filter(corporate_action=None).values_list(
+            "account__code", "kind", "note"
+        ),
+        key=lambda m: m[:2],
     )
     assert movements == [
         ("MAIN", "deposit", "demo: opening deposit"),
@@ -74,3 +79,25 @@ def test_pairs_cash_agrees_with_the_broker_and_main_s_differs_once(demo, reports
     body = json.loads(path.read_text(encoding="utf-8"))
     assert int(body["output2"][0]["dnca_tot_amt"]) == difference.broker
     assert main.run.balance_sha256 == main.balance_sha256
+
+
+def test_main_is_paid_a_dividend_on_what_it_held_and_the_nav_counts_it(demo):
+    [action] = CorporateAction.objects.filter(kind="cash_dividend")
+    paid = {
+        m.kind: m.amount
+        for m in CashMovement.objects.filter(account=demo["MAIN"], corporate_action=action)
+        if m.kind == "dividend"
+    }
+    shares = dividends.shares_on_record(demo["MAIN"], action)
+    assert shares > 0
+    # The gross on the holding of the record date, and 15.4 % withheld in two cuts.
+    assert paid == {"dividend": action.amount * shares}
+    withheld = CashMovement.objects.filter(
+        account=demo["MAIN"], corporate_action=action, kind="dividend_tax"
+    )
+    income, local = dividends.withheld(action.amount * shares)
+    assert sorted(m.amount for m in withheld) == sorted([-income, -local])
+    stored = AccountNav.objects.get(account=demo["MAIN"], date=action.pay_date)
+    figures = ledger.cash_figures(account_ids=[demo["MAIN"].pk], days=[action.pay_date])
+    assert stored.cash == figures[demo["MAIN"].pk, action.pay_date].after_settlement
+    assert not nav.stale()
