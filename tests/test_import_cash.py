@@ -95,7 +95,7 @@ def test_a_workbook_is_read_as_the_csv_is(tmp_path):
         (
             "MAIN,2026-05-28,bonus,100",
             "kind: 'bonus' is not a kind of movement; the kinds are deposit, withdrawal, "
-            "dividend, dividend_tax, interest, fee, adjustment",
+            "dividend, dividend_tax, fraction, interest, fee, adjustment",
         ),
         (
             "MAIN,2026-05-28,deposit,-100",
