@@ -8,6 +8,7 @@ Sessions as in tests/books_example.py: Thu 2026-05-28, Fri 05-29, Mon 06-01, Tue
 (Wed 06-03 closed), Thu 06-04.
 """
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -255,3 +256,16 @@ def test_compute_nav_says_what_it_booked():
 
     assert "Cash of corporate actions: 3 booked, 0 changed, 0 removed." in out.getvalue()
     assert navs(account)[THU2][2] == 10_030_550
+
+
+def test_a_dividend_whose_ex_date_is_still_to_come_is_not_booked_yet():
+    account = factories.account("MAIN")
+    holding(account, 100, 50_000, FLAT)
+    dividend(
+        record_date=dt.date(2099, 12, 31),
+        ex_date=dt.date(2099, 12, 30),
+        pay_date=dt.date(2100, 4, 16),
+    )
+
+    assert action_cash.book(accounts=[account]).writes == 0
+    assert booked(account) == []

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketdata.actions import SHARE_KINDS, ActionKind, CorporateAction
+from marketdata.sessions import KST
 from trading.actions import dividends
 from trading.models import Account
 from trading.models.books import CashKind, CashMovement, CashSource
@@ -85,7 +86,14 @@ class Booked:
 
 
 def _actions():
-    return list(CorporateAction.objects.filter(kind__in=BOOKED_KINDS).order_by("ex_date", "id"))
+    """The actions whose ex date has come (a dividend still to come is paid on the holding
+    of its record date, not on today's)."""
+    today = timezone.localdate(timezone.now(), KST)
+    return list(
+        CorporateAction.objects.filter(kind__in=BOOKED_KINDS, ex_date__lte=today).order_by(
+            "ex_date", "id"
+        )
+    )
 
 
 def _symbols(actions) -> set[str]:
